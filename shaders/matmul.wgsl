@@ -1,0 +1,144 @@
+// C = A * B with f32 accumulation: register-tiled, workgroup-memory staged, double-buffered.
+//
+// Prepended by chipbench (src/workloads/matmul.rs): `enable f16;` for f16 inputs, then
+// `alias IN = f32|f16;`.
+//
+// Layout: A is M x K, B is K x N, C is M x N, all row-major; K and N are multiples of 4 so rows
+// are whole vec4s. 256 invocations own a BM x BN tile of C, 8 x 8 values each, held in 16 vec4
+// accumulators: rows ty*4..+4 and 64+ty*4..+4, columns tx*4..+4 and 64+tx*4..+4. Each K step
+// stages a BM x BK slice of A (transposed, padded against bank conflicts) and a BK x BN slice of
+// B in workgroup memory; the next slice is fetched into registers while the current one is used.
+
+// The invocation layout below is written for this tile; src/workloads/matmul.rs sizes the grid
+// with the same numbers.
+const BM: u32 = 128u;
+const BN: u32 = 128u;
+const BK: u32 = 8u;
+
+struct Dims {
+    m: u32,
+    n: u32,
+    k: u32,
+    pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<vec4<IN>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<IN>>;
+@group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> dims: Dims;
+
+// A^T slice: BK rows of BM (+4 padding) values, as vec4s.
+const AS4: u32 = (BM + 4u) / 4u;
+const A_STAGE: u32 = BK * AS4;
+// B slice: BK rows of BN values, as vec4s.
+const BS4: u32 = BN / 4u;
+const B_STAGE: u32 = BK * BS4;
+
+var<workgroup> at: array<vec4<f32>, 2u * A_STAGE>;
+var<workgroup> bt: array<vec4<f32>, 2u * B_STAGE>;
+
+fn load_a(row: u32, col: u32) -> vec4<f32> {
+    if (row < dims.m && col < dims.k) {
+        return vec4<f32>(a[(row * dims.k + col) / 4u]);
+    }
+    return vec4<f32>(0.0);
+}
+
+fn load_b(row: u32, col: u32) -> vec4<f32> {
+    if (row < dims.k && col < dims.n) {
+        return vec4<f32>(b[(row * dims.n + col) / 4u]);
+    }
+    return vec4<f32>(0.0);
+}
+
+fn stage(buf: u32, a_row: u32, a_k4: u32, va: vec4<f32>, b_row: u32, b_n4: u32, vb: vec4<f32>) {
+    let ab = buf * A_STAGE + a_row / 4u;
+    let lane = a_row % 4u;
+    at[ab + (a_k4 * 4u + 0u) * AS4][lane] = va.x;
+    at[ab + (a_k4 * 4u + 1u) * AS4][lane] = va.y;
+    at[ab + (a_k4 * 4u + 2u) * AS4][lane] = va.z;
+    at[ab + (a_k4 * 4u + 3u) * AS4][lane] = va.w;
+    bt[buf * B_STAGE + b_row * BS4 + b_n4] = vb;
+}
+
+fn store_row(row: u32, col4: u32, v0: vec4<f32>, v1: vec4<f32>) {
+    if (row < dims.m) {
+        let n4 = dims.n / 4u;
+        if (col4 < n4) {
+            c[row * n4 + col4] = v0;
+        }
+        if (col4 + 16u < n4) {
+            c[row * n4 + col4 + 16u] = v1;
+        }
+    }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+    let row0 = wid.y * BM;
+    let col0 = wid.x * BN;
+    // Loader roles: one vec4 of A and one vec4 of B per invocation and K step.
+    let a_row = tid / 2u;
+    let a_k4 = tid % 2u;
+    let b_row = tid / BS4;
+    let b_n4 = tid % BS4;
+    // Compute roles.
+    let ty = tid / 16u;
+    let tx = tid % 16u;
+
+    var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0);
+    var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
+    var c20 = vec4<f32>(0.0); var c21 = vec4<f32>(0.0);
+    var c30 = vec4<f32>(0.0); var c31 = vec4<f32>(0.0);
+    var c40 = vec4<f32>(0.0); var c41 = vec4<f32>(0.0);
+    var c50 = vec4<f32>(0.0); var c51 = vec4<f32>(0.0);
+    var c60 = vec4<f32>(0.0); var c61 = vec4<f32>(0.0);
+    var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
+
+    let tiles = (dims.k + BK - 1u) / BK;
+    var va = load_a(row0 + a_row, a_k4 * 4u);
+    var vb = load_b(b_row, col0 + b_n4 * 4u);
+    stage(0u, a_row, a_k4, va, b_row, b_n4, vb);
+    workgroupBarrier();
+
+    for (var t = 0u; t < tiles; t++) {
+        let cur = t % 2u;
+        let more = t + 1u < tiles;
+        if (more) {
+            let k0 = (t + 1u) * BK;
+            va = load_a(row0 + a_row, k0 + a_k4 * 4u);
+            vb = load_b(k0 + b_row, col0 + b_n4 * 4u);
+        }
+        let abase = cur * A_STAGE;
+        let bbase = cur * B_STAGE;
+        for (var kk = 0u; kk < BK; kk++) {
+            let a0 = at[abase + kk * AS4 + ty];
+            let a1 = at[abase + kk * AS4 + 16u + ty];
+            let b0 = bt[bbase + kk * BS4 + tx];
+            let b1 = bt[bbase + kk * BS4 + 16u + tx];
+            c00 = fma(vec4<f32>(a0.x), b0, c00); c01 = fma(vec4<f32>(a0.x), b1, c01);
+            c10 = fma(vec4<f32>(a0.y), b0, c10); c11 = fma(vec4<f32>(a0.y), b1, c11);
+            c20 = fma(vec4<f32>(a0.z), b0, c20); c21 = fma(vec4<f32>(a0.z), b1, c21);
+            c30 = fma(vec4<f32>(a0.w), b0, c30); c31 = fma(vec4<f32>(a0.w), b1, c31);
+            c40 = fma(vec4<f32>(a1.x), b0, c40); c41 = fma(vec4<f32>(a1.x), b1, c41);
+            c50 = fma(vec4<f32>(a1.y), b0, c50); c51 = fma(vec4<f32>(a1.y), b1, c51);
+            c60 = fma(vec4<f32>(a1.z), b0, c60); c61 = fma(vec4<f32>(a1.z), b1, c61);
+            c70 = fma(vec4<f32>(a1.w), b0, c70); c71 = fma(vec4<f32>(a1.w), b1, c71);
+        }
+        if (more) {
+            stage(1u - cur, a_row, a_k4, va, b_row, b_n4, vb);
+        }
+        workgroupBarrier();
+    }
+
+    let r = row0 + ty * 4u;
+    let q = col0 / 4u + tx;
+    store_row(r + 0u, q, c00, c01);
+    store_row(r + 1u, q, c10, c11);
+    store_row(r + 2u, q, c20, c21);
+    store_row(r + 3u, q, c30, c31);
+    store_row(r + 64u, q, c40, c41);
+    store_row(r + 65u, q, c50, c51);
+    store_row(r + 66u, q, c60, c61);
+    store_row(r + 67u, q, c70, c71);
+}

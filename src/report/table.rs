@@ -1,0 +1,121 @@
+//! The terminal table: one row per workload case, every number with its unit, and a reason
+//! instead of a number for anything that did not run or did not pass.
+
+use crate::schema::{Status, WorkloadRecord};
+
+/// Formats nanoseconds with a unit that keeps three or four significant digits.
+pub fn duration(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.3} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} us", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn throughput(r: &WorkloadRecord) -> String {
+    match &r.throughput {
+        Some(t) => match t.tflops {
+            Some(tf) if tf >= 1.0 => format!("{tf:.2} TFLOP/s"),
+            Some(tf) => format!("{:.1} GFLOP/s", tf * 1e3),
+            None => format!("{:.1} GB/s", t.gbps),
+        },
+        None => "-".to_string(),
+    }
+}
+
+fn row(r: &WorkloadRecord) -> [String; 7] {
+    // Matrix dimensions read best as m, n, k; everything else alphabetically.
+    let mut dims: Vec<(&String, &u64)> = r.shape.iter().collect();
+    dims.sort_by_key(|(k, _)| (["m", "n", "k"].iter().position(|d| d == k).unwrap_or(3), *k));
+    let shape = dims
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (median, spread) = match (&r.timing, r.status) {
+        (Some(t), Status::Ok) => (
+            duration(t.summary.median_ns),
+            format!(
+                "cv {:.1}%, {}..{}",
+                t.summary.cv * 100.0,
+                duration(t.summary.min_ns),
+                duration(t.summary.max_ns)
+            ),
+        ),
+        _ => ("-".to_string(), "-".to_string()),
+    };
+    let check = match (r.status, &r.check) {
+        (Status::Ok, Some(c)) => format!("ok ({:.1e})", c.error),
+        (Status::Ok, None) => "ok".to_string(),
+        (Status::Failed, _) => "FAILED".to_string(),
+        (Status::Unsupported, _) => "unsupported".to_string(),
+    };
+    [
+        r.workload.clone(),
+        r.variant.clone(),
+        shape,
+        median,
+        spread,
+        throughput(r),
+        check,
+    ]
+}
+
+/// Renders the records as an aligned table, followed by the reasons for anything not ok.
+pub fn render(records: &[WorkloadRecord]) -> String {
+    let header = [
+        "workload",
+        "variant",
+        "shape",
+        "median",
+        "spread",
+        "throughput",
+        "check",
+    ]
+    .map(String::from);
+    let rows: Vec<[String; 7]> = records.iter().map(row).collect();
+    let mut widths = header.clone().map(|h| h.len());
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String; 7]| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(&header)];
+    out.extend(rows.iter().map(line));
+    for r in records.iter().filter(|r| r.status != Status::Ok) {
+        out.push(format!(
+            "{} {}: {}",
+            r.workload,
+            r.variant,
+            r.reason.as_deref().unwrap_or("no reason recorded")
+        ));
+    }
+    out.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_a_unit() {
+        assert_eq!(duration(850.0), "850 ns");
+        assert_eq!(duration(12_340.0), "12.34 us");
+        assert_eq!(duration(2_500_000.0), "2.500 ms");
+        assert_eq!(duration(3.2e9), "3.200 s");
+    }
+}

@@ -1,0 +1,361 @@
+//! The result file: schema `chipbench/result`, version 1. One JSON document per run and device.
+//!
+//! The `id` is the SHA-256 of the canonical JSON (sorted keys, no whitespace) of everything
+//! else, so a file cannot be edited without the change showing, and two identical submissions
+//! are recognised. Files are written atomically: a temporary file beside the target, then a
+//! rename, so a crash or Ctrl-C never leaves half a file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::conditions::Conditions;
+use crate::gpu::AdapterReport;
+use crate::host::Host;
+use crate::timing::{Budget, Timing};
+use crate::workloads::{Check, Precision};
+
+pub const SCHEMA: &str = "chipbench/result";
+pub const VERSION: u32 = 1;
+/// No honest result file comes near this; larger ones are refused unread.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("{path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}: not a chipbench result ({message})")]
+    Format { path: String, message: String },
+    #[error("{path}: {problems} problem(s): {first}")]
+    Invalid {
+        path: String,
+        problems: usize,
+        first: String,
+    },
+    #[error("could not write {path}: {message}")]
+    Write { path: String, message: String },
+}
+
+/// Which program produced the numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// chipbench's own WGSL kernels.
+    Chipbench,
+    /// A vendor library measured on the same machine, as a ceiling to compare against.
+    VendorLibrary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+    pub git_commit: String,
+    pub wgpu_version: String,
+}
+
+impl Tool {
+    pub fn this() -> Self {
+        Tool {
+            name: "chipbench".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: env!("CHIPBENCH_GIT_COMMIT").to_string(),
+            wgpu_version: env!("CHIPBENCH_WGPU_VERSION").to_string(),
+        }
+    }
+}
+
+/// The device as the adapter describes it, plus its entry in the chip database when mapped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    #[serde(flatten)]
+    pub adapter: AdapterReport,
+    /// Chip id from the chip database; null until the device is mapped to one.
+    pub chip: Option<String>,
+}
+
+/// How the kernels were built and timed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub quick: bool,
+    pub budget: Budget,
+    /// "trusted" when wgpu's runtime checks (bounds clamps, loop bounding) were off.
+    pub shader_runtime_checks: String,
+    pub workgroup_memory_zero_init: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Unsupported,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    /// TFLOP/s at the median time; absent for pure data movement.
+    pub tflops: Option<f64>,
+    /// GB/s (1e9 bytes) of required device-memory traffic at the median time.
+    pub gbps: f64,
+}
+
+impl Throughput {
+    pub fn at(flops: f64, bytes: f64, median_ns: f64) -> Self {
+        Throughput {
+            tflops: (flops > 0.0).then(|| flops / median_ns / 1e3),
+            gbps: bytes / median_ns,
+        }
+    }
+}
+
+/// One variant of one workload at one shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadRecord {
+    pub workload: String,
+    pub variant: String,
+    pub precision: Precision,
+    pub shape: BTreeMap<String, u64>,
+    pub config: String,
+    pub flops_per_iter: f64,
+    pub bytes_per_iter: f64,
+    pub status: Status,
+    /// Why a workload is unsupported or failed.
+    pub reason: Option<String>,
+    pub timing: Option<Timing>,
+    pub throughput: Option<Throughput>,
+    pub check: Option<Check>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub schema: String,
+    pub version: u32,
+    pub id: String,
+    pub created_at: String,
+    pub source: Source,
+    /// False while the run is in progress, or when it was interrupted.
+    pub complete: bool,
+    pub tool: Tool,
+    pub host: Host,
+    pub device: Device,
+    pub conditions: Conditions,
+    pub settings: Settings,
+    pub workloads: Vec<WorkloadRecord>,
+    pub contributor: Option<String>,
+}
+
+/// Serialises `value` with object keys sorted and no whitespace.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let body: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", Value::String(k.clone()), canonical(&map[k])))
+                .collect();
+            format!("{{{}}}", body.join(","))
+        }
+        Value::Array(items) => {
+            let body: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", body.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+impl RunResult {
+    /// SHA-256 (hex) of the canonical JSON of everything but `id`.
+    pub fn content_id(&self) -> String {
+        let mut value = serde_json::to_value(self).expect("result serialises");
+        if let Value::Object(map) = &mut value {
+            map.remove("id");
+        }
+        let digest = Sha256::digest(canonical(&value).as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Recomputes the id; call after every change.
+    pub fn seal(&mut self) {
+        self.id = self.content_id();
+    }
+
+    /// Every way this result breaks the schema's rules; empty when it is valid.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.schema != SCHEMA {
+            p.push(format!("schema is {:?}, expected {SCHEMA:?}", self.schema));
+        }
+        if self.version != VERSION {
+            p.push(format!("version {} is not {VERSION}", self.version));
+        }
+        if self.id != self.content_id() {
+            p.push("id is not the SHA-256 of the content (edited after it was written?)".into());
+        }
+        if chrono::DateTime::parse_from_rfc3339(&self.created_at).is_err() {
+            p.push(format!("created_at {:?} is not an RFC 3339 time", self.created_at));
+        }
+        for (i, w) in self.workloads.iter().enumerate() {
+            let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
+            workload_problems(w, &at, &mut p);
+        }
+        p
+    }
+
+    /// Writes the result to `path` atomically (temporary file, then rename).
+    pub fn write_atomic(&self, path: &Path) -> Result<(), SchemaError> {
+        let err = |e: std::io::Error| SchemaError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(err)?;
+        }
+        let mut text = serde_json::to_string_pretty(self).expect("result serialises");
+        text.push('\n');
+        let tmp = temp_path(path);
+        let written = (|| {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            fs::rename(&tmp, path)
+        })();
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written.map_err(err)
+    }
+
+    /// Reads and validates a result file; any problem is one clear error.
+    pub fn read(path: &Path) -> Result<RunResult, SchemaError> {
+        let shown = path.display().to_string();
+        let read_err = |message: String| SchemaError::Read {
+            path: shown.clone(),
+            message,
+        };
+        let size = fs::metadata(path).map_err(|e| read_err(e.to_string()))?.len();
+        if size > MAX_FILE_BYTES {
+            return Err(read_err(format!(
+                "{size} bytes is over the {MAX_FILE_BYTES}-byte limit for a result file"
+            )));
+        }
+        let bytes = fs::read(path).map_err(|e| read_err(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|_| read_err("not UTF-8 text".into()))?;
+        let result = Self::parse(&text).map_err(|message| SchemaError::Format {
+            path: shown.clone(),
+            message,
+        })?;
+        let problems = result.problems();
+        if let Some(first) = problems.first() {
+            return Err(SchemaError::Invalid {
+                path: shown,
+                problems: problems.len(),
+                first: first.clone(),
+            });
+        }
+        Ok(result)
+    }
+
+    /// Parses JSON text, checking schema and version before the fields so that a file of
+    /// another version gets a message about its version, not about a missing field.
+    pub fn parse(text: &str) -> Result<RunResult, String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        let schema = value.get("schema").and_then(Value::as_str);
+        if schema != Some(SCHEMA) {
+            return Err(format!("schema is {schema:?}, expected {SCHEMA:?}"));
+        }
+        match value.get("version").and_then(Value::as_u64) {
+            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) => {
+                return Err(format!(
+                    "schema version {v} is not supported (this chipbench reads version {VERSION})"
+                ));
+            }
+            None => return Err("no schema version".into()),
+        }
+        serde_json::from_value(value).map_err(|e| format!("bad field: {e}"))
+    }
+}
+
+fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !(w.flops_per_iter.is_finite() && w.flops_per_iter >= 0.0) || !positive(w.bytes_per_iter) {
+        p.push(format!("{at}: flop and byte counts must be finite and positive"));
+    }
+    match w.status {
+        Status::Ok => {
+            match &w.timing {
+                None => p.push(format!("{at}: ok without timing")),
+                Some(t) => {
+                    if t.samples_ns.is_empty() || !t.samples_ns.iter().all(|&s| positive(s)) {
+                        p.push(format!("{at}: samples must be present, finite and positive"));
+                    }
+                    let s = &t.summary;
+                    if !(positive(s.median_ns) && s.min_ns <= s.median_ns && s.median_ns <= s.max_ns)
+                    {
+                        p.push(format!("{at}: median outside min..max"));
+                    }
+                }
+            }
+            match &w.throughput {
+                Some(t) if positive(t.gbps) && t.tflops.is_none_or(positive) => {}
+                _ => p.push(format!("{at}: ok without a finite positive throughput")),
+            }
+            match &w.check {
+                Some(c) if c.passed && c.error <= c.tolerance && c.checked > 0 => {}
+                _ => p.push(format!("{at}: ok without a passed correctness check")),
+            }
+        }
+        Status::Unsupported | Status::Failed => {
+            if w.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                p.push(format!("{at}: {:?} without a reason", w.status));
+            }
+            if w.throughput.is_some() {
+                p.push(format!("{at}: a throughput for a workload that did not pass"));
+            }
+        }
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "result.json".into());
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let v: Value = serde_json::from_str(r#"{"b":1,"a":{"z":[{"y":1,"x":2}],"c":"s"}}"#).unwrap();
+        assert_eq!(canonical(&v), r#"{"a":{"c":"s","z":[{"x":2,"y":1}]},"b":1}"#);
+    }
+
+    #[test]
+    fn parse_names_the_version_problem_first() {
+        let e = RunResult::parse(r#"{"schema":"chipbench/result","version":2}"#).unwrap_err();
+        assert!(e.contains("version 2"), "{e}");
+        let e = RunResult::parse(r#"{"schema":"other"}"#).unwrap_err();
+        assert!(e.contains("expected"), "{e}");
+        assert!(RunResult::parse("{not json").unwrap_err().contains("invalid JSON"));
+    }
+
+    #[test]
+    fn throughput_units() {
+        // 2e12 FLOP in 1e9 ns (1 s) is 2 TFLOP/s; 4e9 bytes in 1 s is 4 GB/s.
+        let t = Throughput::at(2e12, 4e9, 1e9);
+        assert_eq!(t.tflops, Some(2.0));
+        assert_eq!(t.gbps, 4.0);
+        assert_eq!(Throughput::at(0.0, 1.0, 1.0).tflops, None);
+    }
+}

@@ -1,0 +1,96 @@
+//! `copy`: device-memory bandwidth, from a kernel that copies one buffer into another.
+//!
+//! Bytes count what must cross the memory bus: every byte read plus every byte written. On a
+//! GPU the buffers are 1 GiB each (or the largest binding, if smaller), far beyond any
+//! last-level cache, so the number is DRAM/HBM bandwidth and not cache bandwidth.
+
+use super::data::{POISON, Rng};
+use super::{Case, CaseError, Check, Measured, Precision, Scale, Sizing, grid, passed, with_header};
+use crate::gpu::{Binding, Context};
+use crate::timing::{Budget, PassTimer};
+
+const BODY: &str = include_str!("../../shaders/copy.wgsl");
+const WG: u64 = 256;
+/// One invocation moves one vec4<u32>.
+const ELEMENT: u64 = 16;
+
+pub fn plan(sizing: &Sizing) -> Vec<Case> {
+    let wanted: u64 = match sizing.scale {
+        Scale::Quick => 8 << 20,
+        Scale::Cpu => 64 << 20,
+        Scale::Gpu => 1 << 30,
+    };
+    let unit = ELEMENT * WG;
+    let bytes = (wanted.min(sizing.max_binding) / unit).max(1) * unit;
+    vec![Case {
+        workload: super::Workload::Copy,
+        variant: "kernel",
+        precision: Precision::new("u32", "none"),
+        shape: vec![("bytes", bytes)],
+        flops: 0.0,
+        bytes: (2 * bytes) as f64,
+        config: format!("one vec4<u32> per invocation, workgroup {WG}"),
+    }]
+}
+
+fn source() -> String {
+    with_header(false, &format!("const WG: u32 = {WG}u;"), BODY)
+}
+
+pub fn sources() -> Vec<(String, String)> {
+    vec![("copy".to_string(), source())]
+}
+
+pub fn run(ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, CaseError> {
+    let bytes = case.dim("bytes");
+    let seed = Rng::fresh_seed();
+    let mut rng = Rng::new(seed);
+    let words: Vec<u64> = (0..bytes / 8).map(|_| rng.next_u64()).collect();
+    let src = ctx.upload("copy src", bytemuck::cast_slice(&words))?;
+    let dst = ctx.storage("copy dst", bytes)?;
+    ctx.poison(&dst, POISON)?;
+    let kernel = ctx.kernel(
+        "copy",
+        &source(),
+        &[Binding::ReadOnly(&src), Binding::ReadWrite(&dst)],
+    )?;
+    let groups = grid(
+        (bytes / ELEMENT).div_ceil(WG),
+        ctx.report.limits.max_compute_workgroups_per_dimension,
+    );
+    let timer = PassTimer::new(ctx)?;
+    let timing = timer.measure(&|pass| kernel.dispatch(pass, groups), budget)?;
+
+    let got = ctx.read(&dst, bytes)?;
+    let want: &[u8] = bytemuck::cast_slice(&words);
+    let elements = bytes / ELEMENT;
+    let wrong = got
+        .chunks_exact(ELEMENT as usize)
+        .zip(want.chunks_exact(ELEMENT as usize))
+        .filter(|(g, w)| g != w)
+        .count() as u64;
+    let check = Check::new(
+        "fraction of 16-byte elements that differ from the source",
+        wrong as f64 / elements as f64,
+        0.0,
+        elements,
+        elements,
+        seed,
+    );
+    passed(timing, check)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffer_respects_the_binding_limit_and_counts_both_directions() {
+        let c = &plan(&Sizing { scale: Scale::Gpu, max_binding: 128 << 20 })[0];
+        assert_eq!(c.dim("bytes"), 128 << 20);
+        assert_eq!(c.bytes, 2.0 * (128u64 << 20) as f64);
+        let odd = &plan(&Sizing { scale: Scale::Gpu, max_binding: (1 << 31) - 4 })[0];
+        assert_eq!(odd.dim("bytes"), 1 << 30);
+        assert_eq!(odd.dim("bytes") % (ELEMENT * WG), 0);
+    }
+}

@@ -1,0 +1,98 @@
+//! Fresh random inputs and the helpers every correctness check shares.
+//!
+//! Inputs are drawn from a generator seeded from the clock at each run, so no kernel can be
+//! tuned to fixed data and no result can be cached; the seed is recorded with the check so a
+//! failure can be replayed.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// NaN as bits: outputs are filled with it before a run, so an element the kernel never wrote
+/// fails the check.
+pub const POISON: u32 = 0x7fc0_0000;
+
+/// SplitMix64: small, fast, and good enough to make inputs a compiler or cache cannot predict.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// A seed that differs from run to run.
+    pub fn fresh_seed() -> u64 {
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9e37_79b9);
+        t ^ (u64::from(std::process::id()) << 32)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1).
+    pub fn next_f32(&mut self) -> f32 {
+        ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+
+    /// Uniform in 0..n.
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    pub fn f32s(&mut self, n: usize) -> Vec<f32> {
+        (0..n).map(|_| self.next_f32()).collect()
+    }
+}
+
+/// Which of `total` elements to check: all of them when there are at most `max`, else the
+/// first and last (edge tiles are where kernels go wrong) and a uniform random sample.
+pub fn sample(total: u64, max: u64, rng: &mut Rng) -> Vec<u64> {
+    if total <= max {
+        return (0..total).collect();
+    }
+    let edge = (max / 8).max(1);
+    let mut idx: Vec<u64> = (0..edge).chain(total - edge..total).collect();
+    while (idx.len() as u64) < max {
+        idx.push(rng.below(total));
+    }
+    idx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_cover_the_range_and_are_not_constant() {
+        let mut r = Rng::new(7);
+        let v = r.f32s(10_000);
+        assert!(v.iter().all(|x| (-1.0..1.0).contains(x)));
+        let mean = v.iter().sum::<f32>() / v.len() as f32;
+        assert!(mean.abs() < 0.05, "mean {mean}");
+        assert!(v.iter().any(|&x| x > 0.9) && v.iter().any(|&x| x < -0.9));
+    }
+
+    #[test]
+    fn seeds_give_different_streams() {
+        assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
+        assert_eq!(Rng::new(3).next_u64(), Rng::new(3).next_u64());
+    }
+
+    #[test]
+    fn sample_takes_all_or_edges_plus_random() {
+        let mut r = Rng::new(1);
+        assert_eq!(sample(5, 10, &mut r), vec![0, 1, 2, 3, 4]);
+        let s = sample(1_000_000, 64, &mut r);
+        assert_eq!(s.len(), 64);
+        assert!(s.contains(&0) && s.contains(&999_999));
+        assert!(s.iter().all(|&i| i < 1_000_000));
+        assert!(r.below(10) < 10);
+    }
+}
