@@ -19,7 +19,11 @@ fn main() {
         .split("[[package]]")
         .find(|p| p.contains("name = \"wgpu\"\n"))
         .and_then(|p| p.lines().find(|l| l.starts_with("version = ")))
-        .map(|l| l.trim_start_matches("version = ").trim_matches('"').to_string())
+        .map(|l| {
+            l.trim_start_matches("version = ")
+                .trim_matches('"')
+                .to_string()
+        })
         .unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=CHIPBENCH_GIT_COMMIT={commit}");
     println!("cargo:rustc-env=CHIPBENCH_WGPU_VERSION={wgpu}");

@@ -1,19 +1,26 @@
 // C = A * B with f32 accumulation: register-tiled, workgroup-memory staged, double-buffered.
 //
 // Prepended by chipbench (src/workloads/matmul.rs): `enable f16;` for f16 inputs, then
-// `alias IN = f32|f16;`.
+// `alias IN = f32|f16;`, `const BK: u32` (8 or 16: the K depth of one staged slice),
+// `const BN: u32` (128 or 64: the workgroup tile's width; 64 needs BK = 16) and `const APAD: u32`
+// (padding of the transposed A slice against bank conflicts, a multiple of 4). The block between
+// `//#unroll kk BK` and `//#end kk` is repeated BK times, each copy with its own `let kk`.
 //
 // Layout: A is M x K, B is K x N, C is M x N, all row-major; K and N are multiples of 4 so rows
 // are whole vec4s. 256 invocations own a BM x BN tile of C, 8 x 8 values each, held in 16 vec4
-// accumulators: rows ty*4..+4 and 64+ty*4..+4, columns tx*4..+4 and 64+tx*4..+4. Each K step
+// accumulators: rows ty*4..+4 and 64+ty*4..+4, columns tx*4..+4 and 64+tx*4..+4 (with BN = 64,
+// 8 x 4 values in 8 accumulators, the first column block only). Each K step
 // stages a BM x BK slice of A (transposed, padded against bank conflicts) and a BK x BN slice of
 // B in workgroup memory; the next slice is fetched into registers while the current one is used.
 
 // The invocation layout below is written for this tile; src/workloads/matmul.rs sizes the grid
 // with the same numbers.
 const BM: u32 = 128u;
-const BN: u32 = 128u;
-const BK: u32 = 8u;
+// Whether each invocation owns a second block of four columns.
+const WIDE: bool = BN == 128u;
+// vec4 loads of A and of B per invocation and slice.
+const LOADS_A: u32 = BK / 8u;
+const LOADS_B: u32 = BK * BN / 1024u;
 
 struct Dims {
     m: u32,
@@ -27,8 +34,8 @@ struct Dims {
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> dims: Dims;
 
-// A^T slice: BK rows of BM (+4 padding) values, as vec4s.
-const AS4: u32 = (BM + 4u) / 4u;
+// A^T slice: BK rows of BM (+APAD) values, as vec4s.
+const AS4: u32 = (BM + APAD) / 4u;
 const A_STAGE: u32 = BK * AS4;
 // B slice: BK rows of BN values, as vec4s.
 const BS4: u32 = BN / 4u;
@@ -51,14 +58,26 @@ fn load_b(row: u32, col: u32) -> vec4<f32> {
     return vec4<f32>(0.0);
 }
 
-fn stage(buf: u32, a_row: u32, a_k4: u32, va: vec4<f32>, b_row: u32, b_n4: u32, vb: vec4<f32>) {
-    let ab = buf * A_STAGE + a_row / 4u;
-    let lane = a_row % 4u;
-    at[ab + (a_k4 * 4u + 0u) * AS4][lane] = va.x;
-    at[ab + (a_k4 * 4u + 1u) * AS4][lane] = va.y;
-    at[ab + (a_k4 * 4u + 2u) * AS4][lane] = va.z;
-    at[ab + (a_k4 * 4u + 3u) * AS4][lane] = va.w;
-    bt[buf * B_STAGE + b_row * BS4 + b_n4] = vb;
+// Stores A element `l` of a slice (tile row l / (BK/4), K columns (l % (BK/4)) * 4 ..+4)
+// transposed into stage `buf`.
+fn stage_a(buf: u32, l: u32, v: vec4<f32>) {
+    let row = l / (BK / 4u);
+    let k = (l % (BK / 4u)) * 4u;
+    let base = buf * A_STAGE + row / 4u;
+    let lane = row % 4u;
+    at[base + (k + 0u) * AS4][lane] = v.x;
+    at[base + (k + 1u) * AS4][lane] = v.y;
+    at[base + (k + 2u) * AS4][lane] = v.z;
+    at[base + (k + 3u) * AS4][lane] = v.w;
+}
+
+fn fetch_a(row0: u32, k0: u32, l: u32) -> vec4<f32> {
+    return load_a(row0 + l / (BK / 4u), k0 + (l % (BK / 4u)) * 4u);
+}
+
+// B element `l` of a slice is row l / BS4, vec4 column l % BS4: stored as is.
+fn fetch_b(col0: u32, k0: u32, l: u32) -> vec4<f32> {
+    return load_b(k0 + l / BS4, col0 + (l % BS4) * 4u);
 }
 
 fn store_row(row: u32, col4: u32, v0: vec4<f32>, v1: vec4<f32>) {
@@ -67,7 +86,7 @@ fn store_row(row: u32, col4: u32, v0: vec4<f32>, v1: vec4<f32>) {
         if (col4 < n4) {
             c[row * n4 + col4] = v0;
         }
-        if (col4 + 16u < n4) {
+        if (WIDE && col4 + 16u < n4) {
             c[row * n4 + col4 + 16u] = v1;
         }
     }
@@ -77,11 +96,6 @@ fn store_row(row: u32, col4: u32, v0: vec4<f32>, v1: vec4<f32>) {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
     let row0 = wid.y * BM;
     let col0 = wid.x * BN;
-    // Loader roles: one vec4 of A and one vec4 of B per invocation and K step.
-    let a_row = tid / 2u;
-    let a_k4 = tid % 2u;
-    let b_row = tid / BS4;
-    let b_n4 = tid % BS4;
     // Compute roles.
     let ty = tid / 16u;
     let tx = tid % 16u;
@@ -96,9 +110,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
 
     let tiles = (dims.k + BK - 1u) / BK;
-    var va = load_a(row0 + a_row, a_k4 * 4u);
-    var vb = load_b(b_row, col0 + b_n4 * 4u);
-    stage(0u, a_row, a_k4, va, b_row, b_n4, vb);
+    // The next slice, in registers: at most two vec4s of A and two of B per invocation.
+    var va0 = vec4<f32>(0.0); var va1 = vec4<f32>(0.0);
+    var vb0 = vec4<f32>(0.0); var vb1 = vec4<f32>(0.0);
+    va0 = fetch_a(row0, 0u, tid);
+    if (LOADS_A > 1u) { va1 = fetch_a(row0, 0u, tid + 256u); }
+    vb0 = fetch_b(col0, 0u, tid);
+    if (LOADS_B > 1u) { vb1 = fetch_b(col0, 0u, tid + 256u); }
+    stage_a(0u, tid, va0);
+    if (LOADS_A > 1u) { stage_a(0u, tid + 256u, va1); }
+    bt[tid] = vb0;
+    if (LOADS_B > 1u) { bt[tid + 256u] = vb1; }
     workgroupBarrier();
 
     for (var t = 0u; t < tiles; t++) {
@@ -106,27 +128,46 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let more = t + 1u < tiles;
         if (more) {
             let k0 = (t + 1u) * BK;
-            va = load_a(row0 + a_row, k0 + a_k4 * 4u);
-            vb = load_b(k0 + b_row, col0 + b_n4 * 4u);
+            va0 = fetch_a(row0, k0, tid);
+            if (LOADS_A > 1u) { va1 = fetch_a(row0, k0, tid + 256u); }
+            vb0 = fetch_b(col0, k0, tid);
+            if (LOADS_B > 1u) { vb1 = fetch_b(col0, k0, tid + 256u); }
         }
         let abase = cur * A_STAGE;
         let bbase = cur * B_STAGE;
-        for (var kk = 0u; kk < BK; kk++) {
+        // The BK steps of the slice, unrolled by chipbench: each copy gets a constant kk.
+        //#unroll kk BK
+        {
             let a0 = at[abase + kk * AS4 + ty];
             let a1 = at[abase + kk * AS4 + 16u + ty];
             let b0 = bt[bbase + kk * BS4 + tx];
-            let b1 = bt[bbase + kk * BS4 + 16u + tx];
-            c00 = fma(vec4<f32>(a0.x), b0, c00); c01 = fma(vec4<f32>(a0.x), b1, c01);
-            c10 = fma(vec4<f32>(a0.y), b0, c10); c11 = fma(vec4<f32>(a0.y), b1, c11);
-            c20 = fma(vec4<f32>(a0.z), b0, c20); c21 = fma(vec4<f32>(a0.z), b1, c21);
-            c30 = fma(vec4<f32>(a0.w), b0, c30); c31 = fma(vec4<f32>(a0.w), b1, c31);
-            c40 = fma(vec4<f32>(a1.x), b0, c40); c41 = fma(vec4<f32>(a1.x), b1, c41);
-            c50 = fma(vec4<f32>(a1.y), b0, c50); c51 = fma(vec4<f32>(a1.y), b1, c51);
-            c60 = fma(vec4<f32>(a1.z), b0, c60); c61 = fma(vec4<f32>(a1.z), b1, c61);
-            c70 = fma(vec4<f32>(a1.w), b0, c70); c71 = fma(vec4<f32>(a1.w), b1, c71);
+            c00 = fma(vec4<f32>(a0.x), b0, c00);
+            c10 = fma(vec4<f32>(a0.y), b0, c10);
+            c20 = fma(vec4<f32>(a0.z), b0, c20);
+            c30 = fma(vec4<f32>(a0.w), b0, c30);
+            c40 = fma(vec4<f32>(a1.x), b0, c40);
+            c50 = fma(vec4<f32>(a1.y), b0, c50);
+            c60 = fma(vec4<f32>(a1.z), b0, c60);
+            c70 = fma(vec4<f32>(a1.w), b0, c70);
+            if (WIDE) {
+                let b1 = bt[bbase + kk * BS4 + 16u + tx];
+                c01 = fma(vec4<f32>(a0.x), b1, c01);
+                c11 = fma(vec4<f32>(a0.y), b1, c11);
+                c21 = fma(vec4<f32>(a0.z), b1, c21);
+                c31 = fma(vec4<f32>(a0.w), b1, c31);
+                c41 = fma(vec4<f32>(a1.x), b1, c41);
+                c51 = fma(vec4<f32>(a1.y), b1, c51);
+                c61 = fma(vec4<f32>(a1.z), b1, c61);
+                c71 = fma(vec4<f32>(a1.w), b1, c71);
+            }
         }
+        //#end kk
         if (more) {
-            stage(1u - cur, a_row, a_k4, va, b_row, b_n4, vb);
+            let nxt = 1u - cur;
+            stage_a(nxt, tid, va0);
+            if (LOADS_A > 1u) { stage_a(nxt, tid + 256u, va1); }
+            bt[nxt * B_STAGE + tid] = vb0;
+            if (LOADS_B > 1u) { bt[nxt * B_STAGE + tid + 256u] = vb1; }
         }
         workgroupBarrier();
     }

@@ -26,7 +26,8 @@ pub struct Conditions {
     pub after: Option<Reading>,
 }
 
-const QUERY: &str = "pci.bus_id,clocks.sm,clocks.mem,clocks.max.sm,power.draw,power.limit,temperature.gpu";
+const QUERY: &str =
+    "pci.bus_id,clocks.sm,clocks.mem,clocks.max.sm,power.draw,power.limit,temperature.gpu";
 
 impl Conditions {
     /// Conditions before a run on an adapter from `vendor_id` at `pci_bus_id` (may be empty).
@@ -58,7 +59,10 @@ fn read(vendor_id: u32, pci_bus_id: &str) -> Result<Reading, String> {
         return Err("not reported: no reader for this vendor".to_string());
     }
     let out = Command::new("nvidia-smi")
-        .args([&format!("--query-gpu={QUERY}"), "--format=csv,noheader,nounits"])
+        .args([
+            &format!("--query-gpu={QUERY}"),
+            "--format=csv,noheader,nounits",
+        ])
         .output()
         .map_err(|_| "not reported: nvidia-smi is not available".to_string())?;
     if !out.status.success() {
@@ -80,7 +84,10 @@ fn pick(csv: &str, pci_bus_id: &str) -> Option<Reading> {
     let row = match rows.as_slice() {
         [only] => only,
         many => many.iter().find(|f| {
-            !want.is_empty() && f[0].to_lowercase().ends_with(want.trim_start_matches("0000"))
+            !want.is_empty()
+                && f[0]
+                    .to_lowercase()
+                    .ends_with(want.trim_start_matches("0000"))
         })?,
     };
     let num = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
@@ -100,7 +107,11 @@ mod tests {
 
     #[test]
     fn picks_the_only_gpu_and_tolerates_missing_values() {
-        let r = pick("00000000:18:00.0, 1980, 3201, 1980, 120.5, 700.00, 35\n", "").unwrap();
+        let r = pick(
+            "00000000:18:00.0, 1980, 3201, 1980, 120.5, 700.00, 35\n",
+            "",
+        )
+        .unwrap();
         assert_eq!(r.sm_clock_mhz, Some(1980.0));
         assert_eq!(r.power_limit_w, Some(700.0));
         let na = pick("00000000:18:00.0, 1980, [N/A], 1980, [N/A], 700, 35\n", "").unwrap();

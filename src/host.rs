@@ -49,8 +49,14 @@ mod tests {
     #[test]
     fn parses_proc_files() {
         let cpu = "processor\t: 0\nmodel name\t: AMD EPYC 9654 96-Core Processor\nflags : x\n";
-        assert_eq!(cpu_model(cpu).as_deref(), Some("AMD EPYC 9654 96-Core Processor"));
-        assert_eq!(mem_total("MemTotal:       2048 kB\nMemFree: 1 kB\n"), Some(2048 * 1024));
+        assert_eq!(
+            cpu_model(cpu).as_deref(),
+            Some("AMD EPYC 9654 96-Core Processor")
+        );
+        assert_eq!(
+            mem_total("MemTotal:       2048 kB\nMemFree: 1 kB\n"),
+            Some(2048 * 1024)
+        );
         assert_eq!(mem_total("nothing"), None);
     }
 }

@@ -16,7 +16,11 @@ use chipbench::schema::Status;
 use chipbench::workloads::Workload;
 
 #[derive(Parser)]
-#[command(name = "chipbench", version, about = "Measures what an AI accelerator really delivers")]
+#[command(
+    name = "chipbench",
+    version,
+    about = "Measures what an AI accelerator really delivers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -70,7 +74,13 @@ fn main() -> ExitCode {
             quick,
             out,
             contributor,
-        } => run(&device, workloads.as_deref(), quick, out.as_deref(), contributor),
+        } => run(
+            &device,
+            workloads.as_deref(),
+            quick,
+            out.as_deref(),
+            contributor,
+        ),
     };
     match outcome {
         Ok(code) => code,
@@ -180,7 +190,12 @@ fn run(
         };
         println!(
             "device [{}] {} ({}, {}, {} {})",
-            index, report.name, report.device_type, report.backend, report.driver, report.driver_info
+            index,
+            report.name,
+            report.device_type,
+            report.backend,
+            report.driver,
+            report.driver_info
         );
         if report.is_cpu() {
             eprintln!(
@@ -196,7 +211,11 @@ fn run(
             .with_context(|| format!("device [{index}] {}", report.name))?;
         print!("{}", table::render(&result.workloads));
         any_failed |= result.workloads.iter().any(|w| w.status == Status::Failed);
-        let state = if result.complete { "" } else { " (incomplete: interrupted)" };
+        let state = if result.complete {
+            ""
+        } else {
+            " (incomplete: interrupted)"
+        };
         println!("wrote {}{state}", path.display());
         if stop.load(Ordering::SeqCst) {
             return Ok(ExitCode::from(130));

@@ -15,8 +15,8 @@ use crate::conditions::Conditions;
 use crate::gpu::{AdapterReport, Context, Discovery, GpuError};
 use crate::host::Host;
 use crate::schema::{
-    Device, RunResult, SCHEMA, SchemaError, Settings, Source, Status, Throughput, Tool,
-    VERSION, WorkloadRecord,
+    Device, RunResult, SCHEMA, SchemaError, Settings, Source, Status, Throughput, Tool, VERSION,
+    WorkloadRecord,
 };
 use crate::timing::Budget;
 use crate::workloads::{Case, CaseError, Measured, Scale, Sizing, Workload};
@@ -67,7 +67,11 @@ pub fn slug(s: &str) -> String {
     }
     let t: String = out.trim_matches('-').chars().take(64).collect();
     let t = t.trim_end_matches('-').to_string();
-    if t.is_empty() { "unknown".to_string() } else { t }
+    if t.is_empty() {
+        "unknown".to_string()
+    } else {
+        t
+    }
 }
 
 fn vendor_name(vendor_id: u32) -> String {
@@ -92,7 +96,11 @@ pub fn default_path(root: &Path, report: &AdapterReport) -> PathBuf {
 }
 
 fn record(case: &Case, outcome: Result<Measured, CaseError>) -> WorkloadRecord {
-    let shape: BTreeMap<String, u64> = case.shape.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let shape: BTreeMap<String, u64> = case
+        .shape
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
     let mut r = WorkloadRecord {
         workload: case.workload.id().to_string(),
         variant: case.variant.to_string(),
@@ -109,7 +117,14 @@ fn record(case: &Case, outcome: Result<Measured, CaseError>) -> WorkloadRecord {
     };
     match outcome {
         Ok(m) => {
-            r.throughput = Some(Throughput::at(case.flops, case.bytes, m.timing.summary.median_ns));
+            if let Some(tuned) = &m.tuned {
+                r.config = format!("{}; {tuned}", r.config);
+            }
+            r.throughput = Some(Throughput::at(
+                case.flops,
+                case.bytes,
+                m.timing.summary.median_ns,
+            ));
             r.timing = Some(m.timing);
             r.check = Some(m.check);
         }
@@ -155,7 +170,11 @@ pub fn run_device(
     let ctx = Context::open(discovery, index)?;
     let report = ctx.report.clone();
     let pci = discovery.adapters[index].get_info().device_pci_bus_id;
-    let budget = if options.quick { Budget::quick() } else { Budget::full() };
+    let budget = if options.quick {
+        Budget::quick()
+    } else {
+        Budget::full()
+    };
     let cases: Vec<Case> = options
         .workloads
         .iter()
@@ -198,7 +217,12 @@ pub fn run_device(
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        bar.set_message(format!("{} {} {}", case.workload, case.variant, case.shape_label()));
+        bar.set_message(format!(
+            "{} {} {}",
+            case.workload,
+            case.variant,
+            case.shape_label()
+        ));
         let outcome = match &lost {
             Some(why) => Err(CaseError::Failed(format!("not run: {why}"), None)),
             None => run_case(&ctx, case, &budget),
@@ -218,9 +242,7 @@ pub fn run_device(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    result
-        .conditions
-        .finish(report.vendor_id, &pci);
+    result.conditions.finish(report.vendor_id, &pci);
     result.complete = !stop.load(Ordering::SeqCst) && result.workloads.len() == cases.len();
     result.seal();
     result.write_atomic(out)?;
@@ -235,16 +257,26 @@ mod tests {
     fn slugs_cannot_escape_a_directory() {
         assert_eq!(slug("NVIDIA H200"), "nvidia-h200");
         assert_eq!(slug("../../etc/passwd"), "etc-passwd");
-        assert_eq!(slug("llvmpipe (LLVM 15.0.6, 256 bits)"), "llvmpipe-llvm-15-0-6-256-bits");
+        assert_eq!(
+            slug("llvmpipe (LLVM 15.0.6, 256 bits)"),
+            "llvmpipe-llvm-15-0-6-256-bits"
+        );
         assert_eq!(slug("///"), "unknown");
         assert!(slug(&"x".repeat(500)).len() <= 64);
     }
 
     #[test]
     fn unsupported_and_failed_records_carry_no_number() {
-        let case = Workload::Copy.plan(&Sizing { scale: Scale::Quick, max_binding: 1 << 30 })[0].clone();
+        let case = Workload::Copy.plan(&Sizing {
+            scale: Scale::Quick,
+            max_binding: 1 << 30,
+        })[0]
+            .clone();
         let r = record(&case, Err(CaseError::Unsupported("no f16".into())));
-        assert_eq!((r.status, r.throughput.is_none(), r.timing.is_none()), (Status::Unsupported, true, true));
+        assert_eq!(
+            (r.status, r.throughput.is_none(), r.timing.is_none()),
+            (Status::Unsupported, true, true)
+        );
         let f = record(&case, Err(CaseError::Failed("check failed".into(), None)));
         assert_eq!((f.status, f.throughput.is_none()), (Status::Failed, true));
     }

@@ -199,7 +199,10 @@ impl RunResult {
             p.push("id is not the SHA-256 of the content (edited after it was written?)".into());
         }
         if chrono::DateTime::parse_from_rfc3339(&self.created_at).is_err() {
-            p.push(format!("created_at {:?} is not an RFC 3339 time", self.created_at));
+            p.push(format!(
+                "created_at {:?} is not an RFC 3339 time",
+                self.created_at
+            ));
         }
         for (i, w) in self.workloads.iter().enumerate() {
             let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
@@ -239,7 +242,9 @@ impl RunResult {
             path: shown.clone(),
             message,
         };
-        let size = fs::metadata(path).map_err(|e| read_err(e.to_string()))?.len();
+        let size = fs::metadata(path)
+            .map_err(|e| read_err(e.to_string()))?
+            .len();
         if size > MAX_FILE_BYTES {
             return Err(read_err(format!(
                 "{size} bytes is over the {MAX_FILE_BYTES}-byte limit for a result file"
@@ -285,8 +290,10 @@ impl RunResult {
 
 fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
     let positive = |x: f64| x.is_finite() && x > 0.0;
-    if !(w.flops_per_iter.is_finite() && w.flops_per_iter >= 0.0) || !positive(w.bytes_per_iter) {
-        p.push(format!("{at}: flop and byte counts must be finite and positive"));
+    if !(w.flops_per_iter.is_finite() && w.flops_per_iter >= 0.0 && positive(w.bytes_per_iter)) {
+        p.push(format!(
+            "{at}: flop and byte counts must be finite and positive"
+        ));
     }
     match w.status {
         Status::Ok => {
@@ -294,10 +301,14 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
                 None => p.push(format!("{at}: ok without timing")),
                 Some(t) => {
                     if t.samples_ns.is_empty() || !t.samples_ns.iter().all(|&s| positive(s)) {
-                        p.push(format!("{at}: samples must be present, finite and positive"));
+                        p.push(format!(
+                            "{at}: samples must be present, finite and positive"
+                        ));
                     }
                     let s = &t.summary;
-                    if !(positive(s.median_ns) && s.min_ns <= s.median_ns && s.median_ns <= s.max_ns)
+                    if !(positive(s.median_ns)
+                        && s.min_ns <= s.median_ns
+                        && s.median_ns <= s.max_ns)
                     {
                         p.push(format!("{at}: median outside min..max"));
                     }
@@ -317,7 +328,9 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
                 p.push(format!("{at}: {:?} without a reason", w.status));
             }
             if w.throughput.is_some() {
-                p.push(format!("{at}: a throughput for a workload that did not pass"));
+                p.push(format!(
+                    "{at}: a throughput for a workload that did not pass"
+                ));
             }
         }
     }
@@ -337,8 +350,12 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
-        let v: Value = serde_json::from_str(r#"{"b":1,"a":{"z":[{"y":1,"x":2}],"c":"s"}}"#).unwrap();
-        assert_eq!(canonical(&v), r#"{"a":{"c":"s","z":[{"x":2,"y":1}]},"b":1}"#);
+        let v: Value =
+            serde_json::from_str(r#"{"b":1,"a":{"z":[{"y":1,"x":2}],"c":"s"}}"#).unwrap();
+        assert_eq!(
+            canonical(&v),
+            r#"{"a":{"c":"s","z":[{"x":2,"y":1}]},"b":1}"#
+        );
     }
 
     #[test]
@@ -347,7 +364,11 @@ mod tests {
         assert!(e.contains("version 2"), "{e}");
         let e = RunResult::parse(r#"{"schema":"other"}"#).unwrap_err();
         assert!(e.contains("expected"), "{e}");
-        assert!(RunResult::parse("{not json").unwrap_err().contains("invalid JSON"));
+        assert!(
+            RunResult::parse("{not json")
+                .unwrap_err()
+                .contains("invalid JSON")
+        );
     }
 
     #[test]

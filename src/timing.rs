@@ -150,7 +150,9 @@ impl<'c> PassTimer<'c> {
         let mut enc = self
             .ctx
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timed") });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("timed"),
+            });
         {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("timed pass"),
@@ -198,8 +200,10 @@ impl<'c> PassTimer<'c> {
         let dispatches = ((budget.target_pass_ms / one.max(1e-6)).ceil() as u32)
             .clamp(1, budget.max_dispatches.max(1));
         let pass_ms = one * f64::from(dispatches);
-        let passes = ((budget.per_case_ms / pass_ms.max(1e-6)) as usize)
-            .clamp(budget.min_passes.max(1), budget.max_passes.max(budget.min_passes.max(1)));
+        let passes = ((budget.per_case_ms / pass_ms.max(1e-6)) as usize).clamp(
+            budget.min_passes.max(1),
+            budget.max_passes.max(budget.min_passes.max(1)),
+        );
         let mut samples_ns = Vec::with_capacity(passes);
         for _ in 0..passes {
             let t = self.pass(iteration, dispatches)?;

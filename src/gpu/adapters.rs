@@ -89,8 +89,7 @@ impl AdapterReport {
                 max_buffer_size: limits.max_buffer_size,
                 max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
                 max_compute_workgroup_storage_size: limits.max_compute_workgroup_storage_size,
-                max_compute_invocations_per_workgroup: limits
-                    .max_compute_invocations_per_workgroup,
+                max_compute_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
                 max_compute_workgroup_size_x: limits.max_compute_workgroup_size_x,
                 max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
             },
@@ -197,7 +196,11 @@ impl Discovery {
                     .filter(|r| !r.is_cpu())
                     .map(|r| r.index)
                     .collect();
-                Ok(if gpus.is_empty() { vec![self.best()] } else { gpus })
+                Ok(if gpus.is_empty() {
+                    vec![self.best()]
+                } else {
+                    gpus
+                })
             }
             DeviceChoice::Index(i) if *i < self.reports.len() => Ok(vec![*i]),
             DeviceChoice::Index(i) => Err(format!(

@@ -123,7 +123,10 @@ impl Context {
         if let Some(reason) = self.lost.lock().ok().and_then(|l| l.clone()) {
             return Err(GpuError::Lost(reason));
         }
-        let mut errors = self.errors.lock().map_err(|_| GpuError::Device("poisoned".into()))?;
+        let mut errors = self
+            .errors
+            .lock()
+            .map_err(|_| GpuError::Device("poisoned".into()))?;
         if let Some(first) = errors.first().cloned() {
             errors.clear();
             return Err(GpuError::Device(first));
@@ -386,7 +389,10 @@ impl Context {
             });
         }
         if let Some(e) = invalid {
-            return Err(GpuError::Invalid(format!("{what}: {}", one_line(&e.to_string()))));
+            return Err(GpuError::Invalid(format!(
+                "{what}: {}",
+                one_line(&e.to_string())
+            )));
         }
         Ok(buf)
     }

@@ -9,6 +9,7 @@ mod adapters;
 mod context;
 
 pub use adapters::{
-    AdapterReport, CoopMatrixConfig, DeviceChoice, Discovery, GpuLimits, discover, no_adapter_message,
+    AdapterReport, CoopMatrixConfig, DeviceChoice, Discovery, GpuLimits, discover,
+    no_adapter_message,
 };
 pub use context::{Binding, Context, GpuError, Kernel};

@@ -5,9 +5,8 @@
 //! last-level cache, so the number is DRAM/HBM bandwidth and not cache bandwidth.
 
 use super::data::{POISON, Rng};
-use super::{Case, CaseError, Check, Measured, Precision, Scale, Sizing, grid, passed, with_header};
-use crate::gpu::{Binding, Context};
-use crate::timing::{Budget, PassTimer};
+use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, grid, with_header};
+use crate::gpu::{Binding, Context, Kernel};
 
 const BODY: &str = include_str!("../../shaders/copy.wgsl");
 const WG: u64 = 256;
@@ -22,26 +21,56 @@ pub fn plan(sizing: &Sizing) -> Vec<Case> {
     };
     let unit = ELEMENT * WG;
     let bytes = (wanted.min(sizing.max_binding) / unit).max(1) * unit;
-    vec![Case {
-        workload: super::Workload::Copy,
-        variant: "kernel",
-        precision: Precision::new("u32", "none"),
-        shape: vec![("bytes", bytes)],
-        flops: 0.0,
-        bytes: (2 * bytes) as f64,
-        config: format!("one vec4<u32> per invocation, workgroup {WG}"),
-    }]
+    VARIANTS
+        .iter()
+        .map(|&(variant, per)| Case {
+            workload: super::Workload::Copy,
+            variant,
+            precision: Precision::new("u32", "none"),
+            shape: vec![("bytes", bytes)],
+            flops: 0.0,
+            bytes: (2 * bytes) as f64,
+            config: format!("{per} vec4<u32> per invocation, grid-strided, workgroup {WG}"),
+        })
+        .collect()
 }
 
-fn source() -> String {
-    with_header(false, &format!("const WG: u32 = {WG}u;"), BODY)
+/// (variant, vec4 elements per invocation).
+const VARIANTS: [(&str, u64); 2] = [("vec4x1", 1), ("vec4x4", 4)];
+
+fn per_invocation(variant: &str) -> u64 {
+    VARIANTS
+        .iter()
+        .find(|(v, _)| *v == variant)
+        .map_or(1, |(_, per)| *per)
+}
+
+fn source(per: u64) -> String {
+    with_header(
+        false,
+        &format!("const WG: u32 = {WG}u;\nconst PER: u32 = {per}u;"),
+        BODY,
+    )
 }
 
 pub fn sources() -> Vec<(String, String)> {
-    vec![("copy".to_string(), source())]
+    VARIANTS
+        .iter()
+        .map(|&(v, per)| (format!("copy-{v}"), source(per)))
+        .collect()
 }
 
-pub fn run(ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, CaseError> {
+/// A `copy` case with its buffers and kernel, ready to time.
+struct DeviceCopy {
+    kernel: Kernel,
+    dst: wgpu::Buffer,
+    groups: (u32, u32, u32),
+    words: Vec<u64>,
+    bytes: u64,
+    seed: u64,
+}
+
+pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
     let bytes = case.dim("bytes");
     let seed = Rng::fresh_seed();
     let mut rng = Rng::new(seed);
@@ -49,35 +78,49 @@ pub fn run(ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, Case
     let src = ctx.upload("copy src", bytemuck::cast_slice(&words))?;
     let dst = ctx.storage("copy dst", bytes)?;
     ctx.poison(&dst, POISON)?;
+    let per = per_invocation(case.variant);
     let kernel = ctx.kernel(
-        "copy",
-        &source(),
+        &format!("copy-{}", case.variant),
+        &source(per),
         &[Binding::ReadOnly(&src), Binding::ReadWrite(&dst)],
     )?;
     let groups = grid(
-        (bytes / ELEMENT).div_ceil(WG),
+        (bytes / ELEMENT).div_ceil(WG * per),
         ctx.report.limits.max_compute_workgroups_per_dimension,
     );
-    let timer = PassTimer::new(ctx)?;
-    let timing = timer.measure(&|pass| kernel.dispatch(pass, groups), budget)?;
-
-    let got = ctx.read(&dst, bytes)?;
-    let want: &[u8] = bytemuck::cast_slice(&words);
-    let elements = bytes / ELEMENT;
-    let wrong = got
-        .chunks_exact(ELEMENT as usize)
-        .zip(want.chunks_exact(ELEMENT as usize))
-        .filter(|(g, w)| g != w)
-        .count() as u64;
-    let check = Check::new(
-        "fraction of 16-byte elements that differ from the source",
-        wrong as f64 / elements as f64,
-        0.0,
-        elements,
-        elements,
+    Ok(Box::new(DeviceCopy {
+        kernel,
+        dst,
+        groups,
+        words,
+        bytes,
         seed,
-    );
-    passed(timing, check)
+    }))
+}
+
+impl Prepared for DeviceCopy {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.kernel.dispatch(pass, self.groups);
+    }
+
+    fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError> {
+        let got = ctx.read(&self.dst, self.bytes)?;
+        let want: &[u8] = bytemuck::cast_slice(&self.words);
+        let elements = self.bytes / ELEMENT;
+        let wrong = got
+            .chunks_exact(ELEMENT as usize)
+            .zip(want.chunks_exact(ELEMENT as usize))
+            .filter(|(g, w)| g != w)
+            .count() as u64;
+        Ok(Check::new(
+            "fraction of 16-byte elements that differ from the source",
+            wrong as f64 / elements as f64,
+            0.0,
+            elements,
+            elements,
+            self.seed,
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -86,10 +129,17 @@ mod tests {
 
     #[test]
     fn buffer_respects_the_binding_limit_and_counts_both_directions() {
-        let c = &plan(&Sizing { scale: Scale::Gpu, max_binding: 128 << 20 })[0];
+        let c = &plan(&Sizing {
+            scale: Scale::Gpu,
+            max_binding: 128 << 20,
+        })[1];
+        assert_eq!(per_invocation(c.variant), 4);
         assert_eq!(c.dim("bytes"), 128 << 20);
         assert_eq!(c.bytes, 2.0 * (128u64 << 20) as f64);
-        let odd = &plan(&Sizing { scale: Scale::Gpu, max_binding: (1 << 31) - 4 })[0];
+        let odd = &plan(&Sizing {
+            scale: Scale::Gpu,
+            max_binding: (1 << 31) - 4,
+        })[0];
         assert_eq!(odd.dim("bytes"), 1 << 30);
         assert_eq!(odd.dim("bytes") % (ELEMENT * WG), 0);
     }

@@ -14,9 +14,8 @@
 use half::f16;
 
 use super::data::{POISON, Rng, sample};
-use super::{Case, CaseError, Check, Measured, Precision, Scale, Sizing, passed, require_f16, with_header};
-use crate::gpu::{Binding, Context};
-use crate::timing::{Budget, PassTimer};
+use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, require_f16, with_header};
+use crate::gpu::{Binding, Context, Kernel};
 
 const BODY: &str = include_str!("../../shaders/fma.wgsl");
 const WG: u64 = 256;
@@ -93,21 +92,45 @@ impl Operands {
     fn draw(half: bool, threads: usize, rng: &mut Rng) -> Self {
         if half {
             // Multiples of 1/16: |seed| <= 4, |step| <= 1/4, |addend| = 1/16.
-            let mut sixteenth = |range: u64| (rng.below(2 * range + 1) as f32 - range as f32) / 16.0;
+            let mut sixteenth =
+                |range: u64| (rng.below(2 * range + 1) as f32 - range as f32) / 16.0;
             let seeds = (0..threads)
                 .map(|_| [sixteenth(64), sixteenth(64), sixteenth(64), sixteenth(64)])
                 .collect();
             let step = [sixteenth(4), sixteenth(4), sixteenth(4), sixteenth(4)];
-            let b = [0, 1, 2, 3].map(|_| if rng.below(2) == 0 { 1.0 / 16.0 } else { -1.0 / 16.0 });
-            Operands { seeds, a: [1.0; 4], b, step }
+            let b = [0, 1, 2, 3].map(|_| {
+                if rng.below(2) == 0 {
+                    1.0 / 16.0
+                } else {
+                    -1.0 / 16.0
+                }
+            });
+            Operands {
+                seeds,
+                a: [1.0; 4],
+                b,
+                step,
+            }
         } else {
             let seeds = (0..threads)
-                .map(|_| [rng.next_f32(), rng.next_f32(), rng.next_f32(), rng.next_f32()])
+                .map(|_| {
+                    [
+                        rng.next_f32(),
+                        rng.next_f32(),
+                        rng.next_f32(),
+                        rng.next_f32(),
+                    ]
+                })
                 .collect();
             let small = |r: &mut Rng| r.next_f32() * 1e-3;
             let b = [small(rng), small(rng), small(rng), small(rng)];
             let step = [small(rng), small(rng), small(rng), small(rng)];
-            Operands { seeds, a: [1.0; 4], b, step }
+            Operands {
+                seeds,
+                a: [1.0; 4],
+                b,
+                step,
+            }
         }
     }
 
@@ -123,9 +146,12 @@ impl Operands {
     /// intermediate to the variant's precision.
     fn replay(&self, i: usize, iters: u64, half: bool) -> [f32; 4] {
         let round = |x: f32| if half { f16::from_f32(x).to_f32() } else { x };
-        let mut out = [0.0f32; 4];
-        for lane in 0..4 {
-            let (a, b, d) = (round(self.a[lane]), round(self.b[lane]), round(self.step[lane]));
+        std::array::from_fn(|lane| {
+            let (a, b, d) = (
+                round(self.a[lane]),
+                round(self.b[lane]),
+                round(self.step[lane]),
+            );
             let mut v = [0.0f32; CHAINS as usize];
             v[0] = round(self.seeds[i][lane]);
             for k in 1..CHAINS as usize {
@@ -137,13 +163,25 @@ impl Operands {
                 }
             }
             // Left to right, as the shader adds them.
-            out[lane] = v.iter().fold(0.0f32, |s, x| s + x);
-        }
-        out
+            v.iter().fold(0.0f32, |s, x| s + x)
+        })
     }
 }
 
-pub fn run(ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, CaseError> {
+/// An `fma` case with its buffers and kernel, ready to time.
+struct Fma {
+    kernel: Kernel,
+    result: wgpu::Buffer,
+    groups: u32,
+    ops: Operands,
+    half: bool,
+    iters: u64,
+    threads: u64,
+    seed: u64,
+    rng: Rng,
+}
+
+pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
     let half = case.variant == "f16";
     require_f16(ctx, half)?;
     let threads = case.dim("threads");
@@ -165,31 +203,50 @@ pub fn run(ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, Case
             Binding::Uniform(&params),
         ],
     )?;
-    let groups = (threads / WG) as u32;
-    let timer = PassTimer::new(ctx)?;
-    let timing = timer.measure(&|pass| kernel.dispatch(pass, (groups, 1, 1)), budget)?;
-
-    let raw = ctx.read(&result, threads * 16)?;
-    let got: &[[f32; 4]] = bytemuck::cast_slice(&raw);
-    let checked = sample(threads, MAX_CHECKED, &mut rng);
-    let mut worst = 0.0f64;
-    for &i in &checked {
-        let want = ops.replay(i as usize, iters, half);
-        for lane in 0..4 {
-            let (g, w) = (f64::from(got[i as usize][lane]), f64::from(want[lane]));
-            let err = if g.is_finite() { (g - w).abs() / w.abs().max(1e-6) } else { f64::INFINITY };
-            worst = worst.max(err);
-        }
-    }
-    let check = Check::new(
-        "max relative error of the chain sums",
-        worst,
-        1e-6,
-        checked.len() as u64 * LANES,
-        threads * LANES,
+    Ok(Box::new(Fma {
+        kernel,
+        result,
+        groups: (threads / WG) as u32,
+        ops,
+        half,
+        iters,
+        threads,
         seed,
-    );
-    passed(timing, check)
+        rng,
+    }))
+}
+
+impl Prepared for Fma {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.kernel.dispatch(pass, (self.groups, 1, 1));
+    }
+
+    fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError> {
+        let raw = ctx.read(&self.result, self.threads * 16)?;
+        let got: &[[f32; 4]] = bytemuck::cast_slice(&raw);
+        let checked = sample(self.threads, MAX_CHECKED, &mut self.rng);
+        let mut worst = 0.0f64;
+        for &i in &checked {
+            let want = self.ops.replay(i as usize, self.iters, self.half);
+            for lane in 0..4 {
+                let (g, w) = (f64::from(got[i as usize][lane]), f64::from(want[lane]));
+                let err = if g.is_finite() {
+                    (g - w).abs() / w.abs().max(1e-6)
+                } else {
+                    f64::INFINITY
+                };
+                worst = worst.max(err);
+            }
+        }
+        Ok(Check::new(
+            "max relative error of the chain sums",
+            worst,
+            1e-6,
+            checked.len() as u64 * LANES,
+            self.threads * LANES,
+            self.seed,
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -198,9 +255,15 @@ mod tests {
 
     #[test]
     fn flop_count_is_two_per_fma() {
-        let cases = plan(&Sizing { scale: Scale::Quick, max_binding: 1 << 30 });
+        let cases = plan(&Sizing {
+            scale: Scale::Quick,
+            max_binding: 1 << 30,
+        });
         let c = &cases[0];
-        assert_eq!(c.flops, (c.dim("threads") * c.dim("iters") * 8 * 4 * 2) as f64);
+        assert_eq!(
+            c.flops,
+            (c.dim("threads") * c.dim("iters") * 8 * 4 * 2) as f64
+        );
     }
 
     #[test]
@@ -231,18 +294,17 @@ mod tests {
     impl Operands {
         /// The f16 chains in f64, without any rounding.
         fn replay_exact(&self, i: usize, iters: u64) -> [f32; 4] {
-            let mut out = [0.0f32; 4];
-            for lane in 0..4 {
+            std::array::from_fn(|lane| {
                 let d = f64::from(self.step[lane]);
                 let total: f64 = (0..CHAINS)
                     .map(|k| {
-                        f64::from(self.seeds[i][lane]) + k as f64 * d
+                        f64::from(self.seeds[i][lane])
+                            + k as f64 * d
                             + iters as f64 * f64::from(self.b[lane])
                     })
                     .sum();
-                out[lane] = total as f32;
-            }
-            out
+                total as f32
+            })
         }
     }
 }

@@ -9,13 +9,14 @@ pub mod copy;
 pub mod data;
 pub mod fma;
 pub mod matmul;
+pub mod tune;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::gpu::{Context, GpuError};
-use crate::timing::{Budget, Timing};
+use crate::timing::{Budget, PassTimer, Timing};
 
 /// Input and accumulation precision of a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +50,14 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn new(metric: &str, error: f64, tolerance: f64, checked: u64, total: u64, seed: u64) -> Self {
+    pub fn new(
+        metric: &str,
+        error: f64,
+        tolerance: f64,
+        checked: u64,
+        total: u64,
+        seed: u64,
+    ) -> Self {
         Check {
             metric: metric.to_string(),
             passed: error.is_finite() && error <= tolerance,
@@ -120,6 +128,21 @@ impl Case {
 pub struct Measured {
     pub timing: Timing,
     pub check: Check,
+    /// The kernel configuration an autotuner chose, and how.
+    pub tuned: Option<String>,
+}
+
+/// A case ready to time: inputs uploaded, output poisoned, kernel built. `run` and the
+/// criterion bench both time [`Prepared::record`] and then call [`Prepared::verify`].
+pub trait Prepared {
+    /// Records one iteration (one dispatch) into a compute pass.
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>);
+    /// Reads the output back and compares it with the CPU reference.
+    fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError>;
+    /// The configuration an autotuner chose, and how, where one ran.
+    fn tuned(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Why a case produced no number.
@@ -189,13 +212,34 @@ impl Workload {
         }
     }
 
-    /// Runs one case: prepares inputs, times it, reads the output back and checks it.
-    pub fn run(self, ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, CaseError> {
+    /// Makes fresh random inputs, buffers and the (tuned) kernel for one case.
+    pub fn prepare(self, ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
         match self {
-            Workload::Fma => fma::run(ctx, case, budget),
-            Workload::Copy => copy::run(ctx, case, budget),
-            Workload::Matmul => matmul::run(ctx, case, budget),
+            Workload::Fma => fma::prepare(ctx, case),
+            Workload::Copy => copy::prepare(ctx, case),
+            Workload::Matmul => matmul::prepare(ctx, case),
         }
+    }
+
+    /// Runs one case: prepares it, times it, then reads the output back and checks it.
+    pub fn run(self, ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, CaseError> {
+        let mut prepared = self.prepare(ctx, case)?;
+        let timing = PassTimer::new(ctx)?.measure(&|pass| prepared.record(pass), budget)?;
+        let check = prepared.verify(ctx)?;
+        if !check.passed {
+            return Err(CaseError::Failed(
+                format!(
+                    "check failed: {} {:.3e} exceeds tolerance {:.1e} ({} of {} elements checked)",
+                    check.metric, check.error, check.tolerance, check.checked, check.total
+                ),
+                Some(check),
+            ));
+        }
+        Ok(Measured {
+            timing,
+            check,
+            tuned: prepared.tuned(),
+        })
     }
 }
 
@@ -220,6 +264,34 @@ pub(crate) fn with_header(needs_f16: bool, header: &str, body: &str) -> String {
     format!("{enable}{header}\n{body}")
 }
 
+/// Repeats the block between the lines `//#unroll VAR ...` and `//#end VAR` `count` times, each
+/// copy in its own scope that starts with `let VAR = i;`: WGSL has no unroll directive, and a
+/// driver that keeps such a loop rolled loses a large share of a matmul's throughput.
+pub(crate) fn unroll(source: &str, var: &str, count: u64) -> String {
+    let open = format!("//#unroll {var}");
+    let close = format!("//#end {var}");
+    let mut out = String::with_capacity(source.len() * 2);
+    let mut block: Option<Vec<&str>> = None;
+    for line in source.lines() {
+        let marker = line.trim_start();
+        match &mut block {
+            None if marker.starts_with(&open) => block = Some(Vec::new()),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+            Some(_) if marker.starts_with(&close) => {
+                let body = block.take().unwrap_or_default().join("\n");
+                for i in 0..count {
+                    out.push_str(&format!("{{ let {var} = {i}u;\n{body}\n}}\n"));
+                }
+            }
+            Some(lines) => lines.push(line),
+        }
+    }
+    out
+}
+
 /// Fails a case needing f16 on a device without SHADER_F16.
 pub(crate) fn require_f16(ctx: &Context, needed: bool) -> Result<(), CaseError> {
     if needed && !ctx.f16 {
@@ -234,23 +306,8 @@ pub(crate) fn require_f16(ctx: &Context, needed: bool) -> Result<(), CaseError> 
 pub(crate) fn grid(groups: u64, max_per_dim: u32) -> (u32, u32, u32) {
     let max = u64::from(max_per_dim.max(1));
     let x = groups.clamp(1, max);
-    let y = groups.div_ceil(x);
+    let y = groups.div_ceil(x).max(1);
     (x as u32, y as u32, 1)
-}
-
-/// Turns a failed check into the case's error, keeping the check for the record.
-pub(crate) fn passed(timing: Timing, check: Check) -> Result<Measured, CaseError> {
-    if check.passed {
-        Ok(Measured { timing, check })
-    } else {
-        Err(CaseError::Failed(
-            format!(
-                "check failed: {} {:.3e} exceeds tolerance {:.1e} ({} of {} elements checked)",
-                check.metric, check.error, check.tolerance, check.checked, check.total
-            ),
-            Some(check),
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -266,6 +323,17 @@ mod tests {
         let err = Workload::parse_list("fma,attn").unwrap_err();
         assert!(err.contains("attn") && err.contains("matmul"), "{err}");
         assert!(Workload::parse_list(" , ").is_err());
+    }
+
+    #[test]
+    fn unroll_repeats_the_marked_block_with_constant_indices() {
+        let src = "a\n  //#unroll kk BK\n  x[kk] = 1;\n  //#end kk\nb\n";
+        let out = unroll(src, "kk", 2);
+        assert_eq!(
+            out,
+            "a\n{ let kk = 0u;\n  x[kk] = 1;\n}\n{ let kk = 1u;\n  x[kk] = 1;\n}\nb\n"
+        );
+        assert_eq!(unroll("plain\n", "kk", 3), "plain\n");
     }
 
     #[test]

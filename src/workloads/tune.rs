@@ -1,0 +1,97 @@
+//! A small autotuner: times each candidate kernel configuration briefly on the case's own data,
+//! checks its output, and keeps the fastest that passes. The search and its outcome go into the
+//! result (the case's `config`), so a number always says which kernel produced it.
+
+use std::fmt::Display;
+
+use super::CaseError;
+use crate::timing::Budget;
+
+/// A short budget for comparing candidates: a few passes each, no calibration to long passes.
+pub fn budget() -> Budget {
+    Budget {
+        target_pass_ms: 5.0,
+        per_case_ms: 0.0,
+        min_passes: 3,
+        max_passes: 3,
+        max_dispatches: 16,
+    }
+}
+
+/// What a candidate's trial gave: its median time in ns, or why it was rejected.
+pub type Trial = Result<f64, String>;
+
+/// Tries every candidate with `trial` and returns the fastest that passed, with a one-line
+/// account of the search. With a single candidate nothing is tried.
+pub fn pick<C: Clone + Display>(
+    candidates: &[C],
+    mut trial: impl FnMut(&C) -> Result<Trial, CaseError>,
+) -> Result<(C, String), CaseError> {
+    match candidates {
+        [] => Err(CaseError::Unsupported(
+            "no kernel configuration fits this adapter's limits".to_string(),
+        )),
+        [only] => Ok((only.clone(), format!("{only}"))),
+        _ => {
+            let mut best: Option<(C, f64)> = None;
+            let mut notes = Vec::new();
+            for c in candidates {
+                match trial(c)? {
+                    Ok(ns) => {
+                        notes.push(format!("{c}: {:.3} ms", ns / 1e6));
+                        if best.as_ref().is_none_or(|(_, b)| ns < *b) {
+                            best = Some((c.clone(), ns));
+                        }
+                    }
+                    Err(why) => notes.push(format!("{c}: rejected ({why})")),
+                }
+            }
+            match best {
+                Some((c, _)) => Ok((c.clone(), format!("{c}; tuned over {}", notes.join(", ")))),
+                None => Err(CaseError::Failed(
+                    format!("every kernel configuration failed: {}", notes.join(", ")),
+                    None,
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_fastest_passing_candidate() {
+        let (c, note) = pick(&[1, 2, 3], |&c| {
+            Ok(match c {
+                1 => Ok(5.0e6),
+                2 => Err("check failed".to_string()),
+                _ => Ok(3.0e6),
+            })
+        })
+        .unwrap();
+        assert_eq!(c, 3);
+        assert!(
+            note.contains("2: rejected (check failed)") && note.contains("3: 3.000 ms"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn single_candidate_is_not_tried_and_none_passing_fails() {
+        let (c, _) = pick(&[7], |_| -> Result<Trial, CaseError> {
+            panic!("not tried")
+        })
+        .unwrap();
+        assert_eq!(c, 7);
+        assert!(matches!(
+            pick(&[1, 2], |_| Ok(Err("bad".to_string()))),
+            Err(CaseError::Failed(..))
+        ));
+        assert!(matches!(
+            pick::<u32>(&[], |_| Ok(Ok(1.0))),
+            Err(CaseError::Unsupported(_))
+        ));
+    }
+}

@@ -1,0 +1,173 @@
+//! The command line end to end: device listing, a quick run that writes a valid result file,
+//! the result file's integrity checks, and clear one-line errors for bad input.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use chipbench::gpu::AdapterReport;
+use chipbench::schema::{RunResult, Status};
+
+fn chipbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(args)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .expect("run chipbench")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chipbench-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn one_line_error(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn devices_json_lists_adapters() {
+    if common::adapter().is_none() {
+        return;
+    }
+    let out = chipbench(&["devices", "--json"]);
+    assert!(out.status.success());
+    let list: Vec<AdapterReport> = serde_json::from_slice(&out.stdout).expect("devices --json");
+    assert!(!list.is_empty());
+    for (i, a) in list.iter().enumerate() {
+        assert_eq!(a.index, i);
+        assert!(!a.name.is_empty() && a.limits.max_buffer_size > 0);
+    }
+    let text = chipbench(&["devices"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains(&list[0].name));
+}
+
+#[test]
+fn quick_run_writes_a_valid_complete_result() {
+    if common::adapter().is_none() {
+        return;
+    }
+    let dir = scratch("run");
+    let path = dir.join("nested").join("result.json");
+    let out = chipbench(&["run", "--quick", "--out", path.to_str().unwrap(), "--contributor", "ci"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for column in ["workload", "median", "throughput", "check"] {
+        assert!(stdout.contains(column), "{stdout}");
+    }
+
+    let result = RunResult::read(&path).expect("valid result");
+    assert!(result.complete);
+    assert_eq!(result.contributor.as_deref(), Some("ci"));
+    assert!(result.settings.quick && !result.settings.workgroup_memory_zero_init);
+    for id in ["fma", "copy", "matmul"] {
+        assert!(result.workloads.iter().any(|w| w.workload == id), "{id} missing");
+    }
+    for w in &result.workloads {
+        assert!(
+            matches!(w.status, Status::Ok | Status::Unsupported),
+            "{} {}: {:?} {:?}",
+            w.workload,
+            w.variant,
+            w.status,
+            w.reason
+        );
+        if w.status == Status::Ok {
+            let t = w.timing.as_ref().unwrap();
+            assert!(t.samples_ns.len() >= 10, "every sample is kept");
+            assert!(w.check.as_ref().unwrap().passed);
+        }
+    }
+
+    // The file round-trips through serde unchanged, and its id still matches.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let again = RunResult::parse(&serde_json::to_string(&result).unwrap()).unwrap();
+    assert_eq!(again, result);
+    assert!(again.problems().is_empty());
+
+    // Editing a number breaks the id; the reader says so in one line.
+    let tampered = dir.join("tampered.json");
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["workloads"][0]["flops_per_iter"] = serde_json::json!(1.0e30);
+    std::fs::write(&tampered, value.to_string()).unwrap();
+    let err = RunResult::read(&tampered).unwrap_err().to_string();
+    assert!(err.contains("id is not the SHA-256"), "{err}");
+    // No temporary files are left beside the result.
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn a_workload_subset_runs_only_those() {
+    if common::adapter().is_none() {
+        return;
+    }
+    let dir = scratch("subset");
+    let path = dir.join("r.json");
+    let out = chipbench(&["run", "--quick", "--workloads", "copy", "--out", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    let result = RunResult::read(&path).unwrap();
+    assert!(result.workloads.iter().all(|w| w.workload == "copy"));
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_exit_2() {
+    let err = one_line_error(&chipbench(&["run", "--workloads", "fma,attn"]));
+    assert!(err.contains("unknown workload \"attn\""), "{err}");
+    if common::adapter().is_some() {
+        let err = one_line_error(&chipbench(&["run", "--quick", "--device", "99"]));
+        assert!(err.contains("no adapter with index 99") && err.contains("0: "), "{err}");
+        let err = one_line_error(&chipbench(&["run", "--quick", "--device", "no-such-gpu"]));
+        assert!(err.contains("adapters: 0: "), "{err}");
+    }
+}
+
+#[test]
+fn no_adapter_says_what_to_install() {
+    let out = Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(["run", "--quick"])
+        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .unwrap();
+    let err = one_line_error(&out);
+    assert!(err.contains("no GPU adapter found") && err.contains("apt-get install"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(["devices"])
+        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+        .output()
+        .unwrap();
+    one_line_error(&out);
+}
+
+#[test]
+fn broken_result_files_are_rejected_with_a_reason() {
+    let dir = scratch("broken");
+    let cases: [(&str, &[u8], &str); 4] = [
+        ("notjson.json", b"{ nope", "invalid JSON"),
+        ("binary.json", &[0xff, 0xfe, 0x00, 0x41], "not UTF-8"),
+        ("other.json", br#"{"schema":"something/else","version":1}"#, "expected"),
+        ("future.json", br#"{"schema":"chipbench/result","version":9}"#, "version 9"),
+    ];
+    for (name, bytes, expect) in cases {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let err = RunResult::read(&p).unwrap_err().to_string();
+        assert!(err.contains(expect), "{name}: {err}");
+    }
+    let missing = RunResult::read(&dir.join("absent.json")).unwrap_err().to_string();
+    assert!(missing.contains("absent.json"), "{missing}");
+}
