@@ -75,7 +75,11 @@ fn workloads(c: &mut Criterion) {
             });
             if ran.get() {
                 let check = prepared.verify(&ctx).expect("read back");
-                assert!(check.passed, "{w} {}: check failed: {check:?}", case.variant);
+                assert!(
+                    check.passed,
+                    "{w} {}: check failed: {check:?}",
+                    case.variant
+                );
             }
         }
         group.finish();

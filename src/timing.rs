@@ -14,6 +14,9 @@ use crate::gpu::{Context, GpuError};
 /// How long to spend measuring one case, and how to split that time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Budget {
+    /// Calibrated passes run and discarded before the timed ones: a GPU that idled while the
+    /// host prepared data runs slowly for a few hundred milliseconds (clocks ramping up).
+    pub warmup_ms: f64,
     /// Each timed pass runs at least this long (launch cost becomes noise), unless that would
     /// take more than `max_dispatches` dispatches.
     pub target_pass_ms: f64,
@@ -28,6 +31,7 @@ impl Budget {
     /// Seconds in all: for CI and a first look.
     pub fn quick() -> Self {
         Budget {
+            warmup_ms: 20.0,
             target_pass_ms: 5.0,
             per_case_ms: 100.0,
             min_passes: 10,
@@ -39,6 +43,7 @@ impl Budget {
     /// The default: long passes, enough of them for a stable median.
     pub fn full() -> Self {
         Budget {
+            warmup_ms: 500.0,
             target_pass_ms: 25.0,
             per_case_ms: 1500.0,
             min_passes: 10,
@@ -99,6 +104,7 @@ impl Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     pub method: Method,
+    pub warmup_passes: usize,
     pub dispatches_per_pass: u32,
     pub passes: usize,
     /// Time of one iteration, one per pass, in the order they ran.
@@ -192,13 +198,20 @@ impl<'c> PassTimer<'c> {
         }
     }
 
-    /// Warms up, calibrates the dispatch count to `budget`, then takes the timed passes.
+    /// Calibrates the dispatch count to `budget`, warms up with calibrated passes, then takes
+    /// the timed passes.
     pub fn measure(&self, iteration: &Iteration<'_>, budget: &Budget) -> Result<Timing, GpuError> {
         // Warm-up: the first pass pays for pipeline compilation and lazy buffer clears.
         self.pass(iteration, 1)?;
         let one = self.pass(iteration, 1)?.as_secs_f64() * 1e3;
         let dispatches = ((budget.target_pass_ms / one.max(1e-6)).ceil() as u32)
             .clamp(1, budget.max_dispatches.max(1));
+        let mut warmup_passes = 0;
+        let mut warmed_ms = 0.0;
+        while warmup_passes == 0 || warmed_ms < budget.warmup_ms {
+            warmed_ms += self.pass(iteration, dispatches)?.as_secs_f64() * 1e3;
+            warmup_passes += 1;
+        }
         let pass_ms = one * f64::from(dispatches);
         let passes = ((budget.per_case_ms / pass_ms.max(1e-6)) as usize).clamp(
             budget.min_passes.max(1),
@@ -212,6 +225,7 @@ impl<'c> PassTimer<'c> {
         let summary = Summary::of(&samples_ns).expect("at least one pass");
         Ok(Timing {
             method: self.method(),
+            warmup_passes,
             dispatches_per_pass: dispatches,
             passes,
             samples_ns,

@@ -57,9 +57,20 @@ fn quick_run_writes_a_valid_complete_result() {
     }
     let dir = scratch("run");
     let path = dir.join("nested").join("result.json");
-    let out = chipbench(&["run", "--quick", "--out", path.to_str().unwrap(), "--contributor", "ci"]);
+    let out = chipbench(&[
+        "run",
+        "--quick",
+        "--out",
+        path.to_str().unwrap(),
+        "--contributor",
+        "ci",
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for column in ["workload", "median", "throughput", "check"] {
         assert!(stdout.contains(column), "{stdout}");
     }
@@ -69,7 +80,10 @@ fn quick_run_writes_a_valid_complete_result() {
     assert_eq!(result.contributor.as_deref(), Some("ci"));
     assert!(result.settings.quick && !result.settings.workgroup_memory_zero_init);
     for id in ["fma", "copy", "matmul"] {
-        assert!(result.workloads.iter().any(|w| w.workload == id), "{id} missing");
+        assert!(
+            result.workloads.iter().any(|w| w.workload == id),
+            "{id} missing"
+        );
     }
     for w in &result.workloads {
         assert!(
@@ -116,7 +130,14 @@ fn a_workload_subset_runs_only_those() {
     }
     let dir = scratch("subset");
     let path = dir.join("r.json");
-    let out = chipbench(&["run", "--quick", "--workloads", "copy", "--out", path.to_str().unwrap()]);
+    let out = chipbench(&[
+        "run",
+        "--quick",
+        "--workloads",
+        "copy",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let result = RunResult::read(&path).unwrap();
     assert!(result.workloads.iter().all(|w| w.workload == "copy"));
@@ -128,7 +149,10 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
     assert!(err.contains("unknown workload \"attn\""), "{err}");
     if common::adapter().is_some() {
         let err = one_line_error(&chipbench(&["run", "--quick", "--device", "99"]));
-        assert!(err.contains("no adapter with index 99") && err.contains("0: "), "{err}");
+        assert!(
+            err.contains("no adapter with index 99") && err.contains("0: "),
+            "{err}"
+        );
         let err = one_line_error(&chipbench(&["run", "--quick", "--device", "no-such-gpu"]));
         assert!(err.contains("adapters: 0: "), "{err}");
     }
@@ -144,7 +168,10 @@ fn no_adapter_says_what_to_install() {
         .output()
         .unwrap();
     let err = one_line_error(&out);
-    assert!(err.contains("no GPU adapter found") && err.contains("apt-get install"), "{err}");
+    assert!(
+        err.contains("no GPU adapter found") && err.contains("apt-get install"),
+        "{err}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_chipbench"))
         .args(["devices"])
         .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
@@ -159,8 +186,16 @@ fn broken_result_files_are_rejected_with_a_reason() {
     let cases: [(&str, &[u8], &str); 4] = [
         ("notjson.json", b"{ nope", "invalid JSON"),
         ("binary.json", &[0xff, 0xfe, 0x00, 0x41], "not UTF-8"),
-        ("other.json", br#"{"schema":"something/else","version":1}"#, "expected"),
-        ("future.json", br#"{"schema":"chipbench/result","version":9}"#, "version 9"),
+        (
+            "other.json",
+            br#"{"schema":"something/else","version":1}"#,
+            "expected",
+        ),
+        (
+            "future.json",
+            br#"{"schema":"chipbench/result","version":9}"#,
+            "version 9",
+        ),
     ];
     for (name, bytes, expect) in cases {
         let p = dir.join(name);
@@ -168,6 +203,8 @@ fn broken_result_files_are_rejected_with_a_reason() {
         let err = RunResult::read(&p).unwrap_err().to_string();
         assert!(err.contains(expect), "{name}: {err}");
     }
-    let missing = RunResult::read(&dir.join("absent.json")).unwrap_err().to_string();
+    let missing = RunResult::read(&dir.join("absent.json"))
+        .unwrap_err()
+        .to_string();
     assert!(missing.contains("absent.json"), "{missing}");
 }

@@ -10,7 +10,9 @@ use chipbench::workloads::{CaseError, Workload};
 
 #[test]
 fn every_quick_case_runs_and_passes_its_check() {
-    let Some((found, index)) = common::adapter() else { return };
+    let Some((found, index)) = common::adapter() else {
+        return;
+    };
     let ctx = Context::open(&found, index).expect("open device");
     let budget = Budget {
         min_passes: 2,
@@ -23,7 +25,11 @@ fn every_quick_case_runs_and_passes_its_check() {
             let label = format!("{} {} {}", w, case.variant, case.shape_label());
             match w.run(&ctx, &case, &budget) {
                 Ok(m) => {
-                    assert!(m.check.passed && m.check.checked > 0, "{label}: {:?}", m.check);
+                    assert!(
+                        m.check.passed && m.check.checked > 0,
+                        "{label}: {:?}",
+                        m.check
+                    );
                     assert!(m.timing.summary.median_ns > 0.0, "{label}");
                     ran += 1;
                 }
@@ -40,13 +46,17 @@ fn every_quick_case_runs_and_passes_its_check() {
 
 #[test]
 fn pass_timer_takes_calibrated_positive_samples() {
-    let Some((found, index)) = common::adapter() else { return };
+    let Some((found, index)) = common::adapter() else {
+        return;
+    };
     let ctx = Context::open(&found, index).expect("open device");
     let case = Workload::Fma.plan(&sizing(&ctx.report, true))[0].clone();
     let prepared = Workload::Fma.prepare(&ctx, &case).expect("prepare");
     let timer = PassTimer::new(&ctx).expect("timer");
     let budget = Budget::quick();
-    let t = timer.measure(&|p| prepared.record(p), &budget).expect("measure");
+    let t = timer
+        .measure(&|p| prepared.record(p), &budget)
+        .expect("measure");
     assert_eq!(t.samples_ns.len(), t.passes);
     assert!(t.passes >= budget.min_passes && t.passes <= budget.max_passes);
     assert!(t.dispatches_per_pass >= 1 && t.dispatches_per_pass <= budget.max_dispatches);

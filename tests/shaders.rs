@@ -6,7 +6,11 @@ use chipbench::workloads::shader_sources;
 #[test]
 fn every_shader_variant_compiles_to_spirv() {
     let sources = shader_sources();
-    assert!(sources.len() >= 8, "expected every variant, got {}", sources.len());
+    assert!(
+        sources.len() >= 8,
+        "expected every variant, got {}",
+        sources.len()
+    );
     for (name, source) in &sources {
         let module = naga::front::wgsl::parse_str(source)
             .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));

@@ -7,9 +7,11 @@ use std::fmt::Display;
 use super::CaseError;
 use crate::timing::Budget;
 
-/// A short budget for comparing candidates: a few passes each, no calibration to long passes.
+/// A short budget for comparing candidates: a brief warm-up (so the first candidate is not
+/// timed while clocks ramp up), then a few short passes each.
 pub fn budget() -> Budget {
     Budget {
+        warmup_ms: 100.0,
         target_pass_ms: 5.0,
         per_case_ms: 0.0,
         min_passes: 3,
