@@ -63,6 +63,8 @@ pub struct Context {
     /// Pass timestamps are available; otherwise timing falls back to the wall clock.
     pub timestamps: bool,
     pub f16: bool,
+    /// Cooperative matrices (tensor cores) were requested and granted.
+    pub coop: bool,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
 }
@@ -79,12 +81,23 @@ impl Context {
             | Features::TIMESTAMP_QUERY_INSIDE_PASSES
             | Features::SHADER_F16
             | Features::SUBGROUP;
-        let features = adapter.features() & wanted;
+        let mut features = adapter.features() & wanted;
+        let coop = adapter
+            .features()
+            .contains(Features::EXPERIMENTAL_COOPERATIVE_MATRIX);
+        let experimental = if coop {
+            features |= Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
+            // SAFETY: the token acknowledges that wgpu's cooperative-matrix support is
+            // experimental; chipbench uses it only in kernels whose output every run checks.
+            unsafe { wgpu::ExperimentalFeatures::enabled() }
+        } else {
+            wgpu::ExperimentalFeatures::disabled()
+        };
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("chipbench"),
             required_features: features,
             required_limits: adapter.limits(),
-            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            experimental_features: experimental,
             memory_hints: wgpu::MemoryHints::Performance,
             trace: wgpu::Trace::Off,
         }))
@@ -110,6 +123,7 @@ impl Context {
             timestamps: features
                 .contains(Features::TIMESTAMP_QUERY | Features::TIMESTAMP_QUERY_INSIDE_PASSES),
             f16: features.contains(Features::SHADER_F16),
+            coop,
             device,
             queue,
             report,

@@ -1,0 +1,403 @@
+//! `matmul`: C = A·B. Two kernel families share the shapes, inputs, tuner and check here:
+//! - [`tiled`]: the vector units (no matrix units), so it runs on every adapter including
+//!   lavapipe: `tiled-f32`, and `tiled-f16-f32acc` (f16 inputs widened to f32 in workgroup memory).
+//! - [`coop`]: the matrix units (tensor cores) through WGSL cooperative matrices:
+//!   `coop-f16-f32acc` and `coop-f16-f16acc`, where the adapter offers 16x16x16 configurations.
+//!
+//! Shapes: squares, an LLM projection (M=N=8192, K=2048 on a GPU), a skinny decode-like one
+//! (M=16), and an odd shape that is not a multiple of any tile, so edge handling is checked on
+//! every run. The check is the relative Frobenius error over the checked elements of C against
+//! a CPU reference in f64 on the same (f16-rounded, for f16) inputs.
+
+pub mod coop;
+pub mod tiled;
+
+use std::fmt::Display;
+
+use half::f16;
+
+use super::data::{POISON, Rng, sample};
+use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, tune};
+use crate::gpu::{Context, GpuError, Kernel};
+use crate::timing::PassTimer;
+
+/// Below this many multiply-adds every element of C is checked; above, a sample.
+const FULL_CHECK_MACS: u64 = 1 << 24;
+const MAX_CHECKED: u64 = 2048;
+
+/// A variant: its name, input precision and accumulator precision.
+struct Variant {
+    name: &'static str,
+    inputs: &'static str,
+    accumulate: &'static str,
+    coop: bool,
+}
+
+const VARIANTS: [Variant; 4] = [
+    Variant {
+        name: "tiled-f32",
+        inputs: "f32",
+        accumulate: "f32",
+        coop: false,
+    },
+    Variant {
+        name: "tiled-f16-f32acc",
+        inputs: "f16",
+        accumulate: "f32",
+        coop: false,
+    },
+    Variant {
+        name: "coop-f16-f32acc",
+        inputs: "f16",
+        accumulate: "f32",
+        coop: true,
+    },
+    Variant {
+        name: "coop-f16-f16acc",
+        inputs: "f16",
+        accumulate: "f16",
+        coop: true,
+    },
+];
+
+fn shapes(scale: Scale) -> Vec<(u64, u64, u64)> {
+    let edge = (100, 68, 36);
+    match scale {
+        Scale::Quick => vec![(256, 256, 256), (256, 192, 128), (16, 256, 256), edge],
+        Scale::Cpu => vec![(512, 512, 512), (512, 512, 128), (16, 512, 512), edge],
+        Scale::Gpu => vec![
+            (4096, 4096, 4096),
+            (8192, 8192, 8192),
+            (8192, 8192, 2048),
+            (16, 8192, 8192),
+            edge,
+        ],
+    }
+}
+
+pub fn plan(sizing: &Sizing) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for v in &VARIANTS {
+        for (m, n, k) in shapes(sizing.scale) {
+            let esize = if v.inputs == "f16" { 2 } else { 4 };
+            let csize = if v.accumulate == "f16" { 2 } else { 4 };
+            cases.push(Case {
+                workload: super::Workload::Matmul,
+                variant: v.name,
+                precision: Precision::new(v.inputs, v.accumulate),
+                shape: vec![("m", m), ("n", n), ("k", k)],
+                flops: (2 * m * n * k) as f64,
+                bytes: ((m * k + k * n) * esize + m * n * csize) as f64,
+                config: if v.coop {
+                    "cooperative matrices 16x16x16, workgroup-staged, double-buffered"
+                } else {
+                    "register-tiled, double-buffered"
+                }
+                .to_string(),
+            });
+        }
+    }
+    cases
+}
+
+pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
+    if case.variant.starts_with("coop") {
+        coop::prepare(ctx, case)
+    } else {
+        tiled::prepare(ctx, case)
+    }
+}
+
+pub fn sources() -> Vec<(String, String)> {
+    let mut all = tiled::sources();
+    all.extend(coop::sources());
+    all
+}
+
+/// Fresh random inputs in [-1, 1), rounded to f16 where the inputs are f16 so that the
+/// reference multiplies exactly what the device reads.
+struct Inputs {
+    a: Vec<f32>,
+    b: Vec<f32>,
+    m: u64,
+    n: u64,
+    k: u64,
+    seed: u64,
+    rng: Rng,
+}
+
+impl Inputs {
+    fn draw(case: &Case, half: bool) -> Self {
+        let (m, n, k) = (case.dim("m"), case.dim("n"), case.dim("k"));
+        let seed = Rng::fresh_seed();
+        let mut rng = Rng::new(seed);
+        let round = |v: Vec<f32>| -> Vec<f32> {
+            if half {
+                v.into_iter().map(|x| f16::from_f32(x).to_f32()).collect()
+            } else {
+                v
+            }
+        };
+        let a = round(rng.f32s((m * k) as usize));
+        let b = round(rng.f32s((k * n) as usize));
+        Inputs {
+            a,
+            b,
+            m,
+            n,
+            k,
+            seed,
+            rng,
+        }
+    }
+
+    /// The reference value of C[row][col], in f64.
+    fn reference(&self, row: usize, col: usize) -> f64 {
+        let (n, k) = (self.n as usize, self.k as usize);
+        (0..k)
+            .map(|i| f64::from(self.a[row * k + i]) * f64::from(self.b[i * n + col]))
+            .sum()
+    }
+
+    /// Relative Frobenius error of the elements `indices` (row-major in M x N) of C, read from
+    /// `got` whose rows are `stride` elements apart.
+    fn error(&self, got: &[f32], stride: u64, indices: &[u64]) -> f64 {
+        let (mut diff, mut norm) = (0.0f64, 0.0f64);
+        for &idx in indices {
+            let (row, col) = (idx / self.n, idx % self.n);
+            let want = self.reference(row as usize, col as usize);
+            let g = f64::from(got[(row * stride + col) as usize]);
+            diff += if g.is_finite() {
+                (g - want).powi(2)
+            } else {
+                f64::INFINITY
+            };
+            norm += want * want;
+        }
+        if norm > 0.0 {
+            (diff / norm).sqrt()
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+/// Where C lives on the device: `rows` x `stride` elements, f32 or f16.
+struct Output {
+    buf: wgpu::Buffer,
+    stride: u64,
+    half: bool,
+}
+
+impl Output {
+    fn new(ctx: &Context, rows: u64, stride: u64, half: bool) -> Result<Self, GpuError> {
+        let esize = if half { 2 } else { 4 };
+        let buf = ctx.storage("matmul c", rows * stride * esize)?;
+        Ok(Output { buf, stride, half })
+    }
+
+    /// The first `rows` rows, as f32.
+    fn read(&self, ctx: &Context, rows: u64) -> Result<Vec<f32>, GpuError> {
+        let esize = if self.half { 2 } else { 4 };
+        let raw = ctx.read(&self.buf, rows * self.stride * esize)?;
+        Ok(if self.half {
+            bytemuck::cast_slice::<u8, f16>(&raw)
+                .iter()
+                .map(|x| x.to_f32())
+                .collect()
+        } else {
+            bytemuck::cast_slice::<u8, f32>(&raw).to_vec()
+        })
+    }
+
+    fn poison(&self, ctx: &Context) -> Result<(), GpuError> {
+        // NaN in either precision: two f16 NaNs or one f32 NaN per 32-bit word.
+        ctx.poison(&self.buf, if self.half { 0x7e00_7e00 } else { POISON })
+    }
+}
+
+/// A prepared matmul of either family: inputs, output and the tuned kernel.
+struct Matmul {
+    kernel: Kernel,
+    groups: (u32, u32, u32),
+    inputs: Inputs,
+    out: Output,
+    tolerance: f64,
+    tuning: String,
+}
+
+/// Tunes over `configs` (each built by `build` into a kernel and its grid) on the case's own
+/// data, comparing them on a small sample of C, and returns the winner ready to time.
+fn tuned<C: Copy + Display>(
+    ctx: &Context,
+    mut inputs: Inputs,
+    out: Output,
+    tolerance: f64,
+    configs: &[C],
+    build: impl Fn(C) -> Result<(Kernel, (u32, u32, u32)), GpuError>,
+) -> Result<Box<dyn Prepared>, CaseError> {
+    let probe = sample(inputs.m * inputs.n, 64, &mut inputs.rng);
+    let timer = PassTimer::new(ctx)?;
+    let (cfg, tuning) = tune::pick(configs, |&cfg| {
+        let (kernel, groups) = build(cfg)?;
+        out.poison(ctx)?;
+        let t = timer.measure(&|pass| kernel.dispatch(pass, groups), &tune::budget())?;
+        let err = inputs.error(&out.read(ctx, inputs.m)?, out.stride, &probe);
+        Ok(if err <= tolerance {
+            Ok(t.summary.median_ns)
+        } else {
+            Err(format!("error {err:.1e}"))
+        })
+    })?;
+    let (kernel, groups) = build(cfg)?;
+    out.poison(ctx)?;
+    Ok(Box::new(Matmul {
+        kernel,
+        groups,
+        inputs,
+        out,
+        tolerance,
+        tuning,
+    }))
+}
+
+impl Prepared for Matmul {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.kernel.dispatch(pass, self.groups);
+    }
+
+    fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError> {
+        let (m, n, k) = (self.inputs.m, self.inputs.n, self.inputs.k);
+        let got = self.out.read(ctx, m)?;
+        let max = if m * n * k <= FULL_CHECK_MACS {
+            m * n
+        } else {
+            MAX_CHECKED
+        };
+        let checked = sample(m * n, max, &mut self.inputs.rng);
+        Ok(Check::new(
+            "relative Frobenius error over the checked elements of C",
+            self.inputs.error(&got, self.out.stride, &checked),
+            self.tolerance,
+            checked.len() as u64,
+            m * n,
+            self.inputs.seed,
+        ))
+    }
+
+    fn tuned(&self) -> Option<String> {
+        Some(self.tuning.clone())
+    }
+}
+
+/// Fails a case whose largest buffer exceeds the adapter's largest binding.
+fn fits(ctx: &Context, bytes: u64) -> Result<(), CaseError> {
+    if bytes > ctx.max_binding() {
+        return Err(CaseError::Unsupported(format!(
+            "needs {bytes} bytes in one binding; the adapter allows {}",
+            ctx.max_binding()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(m: u64, n: u64, k: u64) -> Inputs {
+        let mut rng = Rng::new(9);
+        Inputs {
+            a: rng.f32s((m * k) as usize),
+            b: rng.f32s((k * n) as usize),
+            m,
+            n,
+            k,
+            seed: 9,
+            rng,
+        }
+    }
+
+    #[test]
+    fn shapes_keep_rows_whole_vec4s() {
+        for scale in [Scale::Quick, Scale::Cpu, Scale::Gpu] {
+            for (m, n, k) in shapes(scale) {
+                assert!(m > 0 && n % 4 == 0 && k % 4 == 0, "{m}x{n}x{k}");
+            }
+            // Every scale checks a shape that is not a multiple of any tile.
+            assert!(
+                shapes(scale)
+                    .iter()
+                    .any(|&(m, n, _)| m % 16 != 0 && n % 16 != 0)
+            );
+        }
+    }
+
+    #[test]
+    fn gpu_shapes_include_the_llm_and_skinny_ones() {
+        let s = shapes(Scale::Gpu);
+        assert!(s.contains(&(8192, 8192, 8192)) && s.contains(&(8192, 8192, 2048)));
+        assert!(s.iter().any(|&(m, _, _)| m == 16));
+    }
+
+    #[test]
+    fn flops_and_bytes() {
+        let cases = plan(&Sizing {
+            scale: Scale::Quick,
+            max_binding: 1 << 30,
+        });
+        let c = cases
+            .iter()
+            .find(|c| c.variant == "tiled-f16-f32acc")
+            .unwrap();
+        let (m, n, k) = (c.dim("m"), c.dim("n"), c.dim("k"));
+        assert_eq!(c.flops, (2 * m * n * k) as f64);
+        assert_eq!(c.bytes, ((m * k + k * n) * 2 + m * n * 4) as f64);
+        let h = cases
+            .iter()
+            .find(|c| c.variant == "coop-f16-f16acc")
+            .unwrap();
+        assert_eq!(h.bytes, ((m * k + k * n) * 2 + m * n * 2) as f64);
+    }
+
+    #[test]
+    fn reference_is_a_dot_product() {
+        // A = [[1,2],[3,4]], B = [[5,6],[7,8]]: C = [[19,22],[43,50]].
+        let mut x = inputs(2, 2, 2);
+        x.a = vec![1.0, 2.0, 3.0, 4.0];
+        x.b = vec![5.0, 6.0, 7.0, 8.0];
+        assert_eq!(x.reference(0, 0), 19.0);
+        assert_eq!(x.reference(1, 1), 50.0);
+    }
+
+    #[test]
+    fn error_catches_a_missing_k_slice_and_unwritten_elements() {
+        let x = inputs(4, 4, 64);
+        let all: Vec<u64> = (0..16).collect();
+        let exact: Vec<f32> = all
+            .iter()
+            .map(|&i| x.reference((i / 4) as usize, (i % 4) as usize) as f32)
+            .collect();
+        assert!(x.error(&exact, 4, &all) < 1e-6);
+        // The same product without the last 8 of 64 K steps.
+        let short: Vec<f32> = all
+            .iter()
+            .map(|&i| {
+                let (r, c) = ((i / 4) as usize, (i % 4) as usize);
+                (0..56)
+                    .map(|s| x.a[r * 64 + s] * x.b[s * 4 + c])
+                    .sum::<f32>()
+            })
+            .collect();
+        assert!(x.error(&short, 4, &all) > 1e-4);
+        let mut poisoned = exact.clone();
+        poisoned[5] = f32::from_bits(POISON);
+        assert!(!x.error(&poisoned, 4, &all).is_finite());
+        // A padded layout: rows 8 apart, the padding ignored.
+        let mut padded = vec![f32::NAN; 32];
+        for &i in &all {
+            padded[((i / 4) * 8 + i % 4) as usize] = exact[i as usize];
+        }
+        assert!(x.error(&padded, 8, &all) < 1e-6);
+    }
+}

@@ -1,0 +1,145 @@
+//! The vector-unit matmul: one register-tiled, double-buffered kernel (shaders/matmul.wgsl) for
+//! f32 inputs and for f16 inputs widened to f32 in workgroup memory, tuned over tile width, K
+//! depth and padding.
+
+use std::fmt;
+
+use half::f16;
+
+use super::{Inputs, Output, fits, tuned};
+use crate::gpu::{Binding, Context};
+use crate::workloads::{Case, CaseError, Prepared, require_f16, unroll, with_header};
+
+const BODY: &str = include_str!("../../../shaders/matmul.wgsl");
+/// Rows of the C tile of one workgroup; must match BM in shaders/matmul.wgsl.
+const TILE: u64 = 128;
+/// Relative Frobenius error allowed with f32 accumulation. Typical errors are near 1e-6; a
+/// single missing K slice of 8 in 8192 already gives about 3e-2.
+const TOLERANCE: f64 = 1e-4;
+
+/// One tunable configuration of the tiled kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Config {
+    /// K depth of one staged slice.
+    bk: u64,
+    /// Columns of the C tile of one workgroup.
+    bn: u64,
+    /// Padding of the transposed A slice, in f32 values.
+    apad: u64,
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bn{}-bk{}-pad{}", self.bn, self.bk, self.apad)
+    }
+}
+
+/// Candidates: 64-wide tiles suit skinny shapes (twice the workgroups), 128-wide ones the rest.
+const CONFIGS: [Config; 4] = [
+    Config {
+        bk: 8,
+        bn: 128,
+        apad: 4,
+    },
+    Config {
+        bk: 16,
+        bn: 128,
+        apad: 4,
+    },
+    Config {
+        bk: 16,
+        bn: 64,
+        apad: 4,
+    },
+    Config {
+        bk: 16,
+        bn: 64,
+        apad: 0,
+    },
+];
+
+impl Config {
+    /// Workgroup memory of the two staged slices, in bytes.
+    fn workgroup_bytes(self) -> u64 {
+        2 * self.bk * ((TILE + self.apad) + self.bn) * 4
+    }
+}
+
+fn source(half: bool, cfg: Config) -> String {
+    let t = if half { "f16" } else { "f32" };
+    let header = format!(
+        "alias IN = {t};\nconst BK: u32 = {}u;\nconst BN: u32 = {}u;\nconst APAD: u32 = {}u;",
+        cfg.bk, cfg.bn, cfg.apad
+    );
+    unroll(&with_header(half, &header, BODY), "kk", cfg.bk)
+}
+
+pub fn sources() -> Vec<(String, String)> {
+    [("tiled-f32", false), ("tiled-f16-f32acc", true)]
+        .iter()
+        .flat_map(|&(name, half)| {
+            CONFIGS
+                .iter()
+                .map(move |&cfg| (format!("matmul-{name}-{cfg}"), source(half, cfg)))
+        })
+        .collect()
+}
+
+pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
+    let half = case.precision.inputs == "f16";
+    require_f16(ctx, half)?;
+    let (m, n, k) = (case.dim("m"), case.dim("n"), case.dim("k"));
+    let esize = if half { 2 } else { 4 };
+    fits(ctx, (m * k * esize).max(k * n * esize).max(m * n * 4))?;
+    let inputs = Inputs::draw(case, half);
+    let upload = |label: &str, values: &[f32]| {
+        if half {
+            let h: Vec<f16> = values.iter().map(|&x| f16::from_f32(x)).collect();
+            ctx.upload(label, bytemuck::cast_slice(&h))
+        } else {
+            ctx.upload(label, bytemuck::cast_slice(values))
+        }
+    };
+    let abuf = upload("matmul a", &inputs.a)?;
+    let bbuf = upload("matmul b", &inputs.b)?;
+    let out = Output::new(ctx, m, n, false)?;
+    let dims = ctx.uniform(
+        "matmul dims",
+        bytemuck::cast_slice(&[m as u32, n as u32, k as u32, 0]),
+    )?;
+    let limit = u64::from(ctx.report.limits.max_compute_workgroup_storage_size);
+    let configs: Vec<Config> = CONFIGS
+        .into_iter()
+        .filter(|c| c.workgroup_bytes() <= limit)
+        .collect();
+    let cbuf = out.buf.clone();
+    tuned(ctx, inputs, out, TOLERANCE, &configs, |cfg| {
+        let kernel = ctx.kernel(
+            &format!("matmul-{}-{cfg}", case.variant),
+            &source(half, cfg),
+            &[
+                Binding::ReadOnly(&abuf),
+                Binding::ReadOnly(&bbuf),
+                Binding::ReadWrite(&cbuf),
+                Binding::Uniform(&dims),
+            ],
+        )?;
+        Ok((
+            kernel,
+            (n.div_ceil(cfg.bn) as u32, m.div_ceil(TILE) as u32, 1),
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_config_fits_nvidia_workgroup_memory_and_one_fits_lavapipe() {
+        assert!(CONFIGS.iter().all(|c| c.workgroup_bytes() <= 49152));
+        assert!(CONFIGS.iter().any(|c| c.workgroup_bytes() <= 32768));
+        // 64-wide tiles need a 16-deep slice: one vec4 of B per invocation.
+        assert!(CONFIGS.iter().all(|c| c.bk * c.bn >= 1024));
+    }
+}
