@@ -43,9 +43,9 @@ impl Budget {
     /// The default: long passes, enough of them for a stable median.
     pub fn full() -> Self {
         Budget {
-            warmup_ms: 500.0,
+            warmup_ms: 400.0,
             target_pass_ms: 25.0,
-            per_case_ms: 1500.0,
+            per_case_ms: 800.0,
             min_passes: 10,
             max_passes: 100,
             max_dispatches: 1000,

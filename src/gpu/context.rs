@@ -222,6 +222,11 @@ impl Context {
 
     /// Copies the first `bytes` of `buf` back to the host.
     pub fn read(&self, buf: &Buffer, bytes: u64) -> Result<Vec<u8>, GpuError> {
+        self.read_at(buf, 0, bytes)
+    }
+
+    /// Copies `bytes` of `buf` from byte `start` (both multiples of 4) back to the host.
+    pub fn read_at(&self, buf: &Buffer, start: u64, bytes: u64) -> Result<Vec<u8>, GpuError> {
         let mut out = Vec::with_capacity(bytes as usize);
         let staging_size = bytes.min(READBACK_CHUNK);
         let staging = self.guarded("readback", staging_size, || {
@@ -236,7 +241,7 @@ impl Context {
         while offset < bytes {
             let n = (bytes - offset).min(staging_size);
             let mut enc = self.device.create_command_encoder(&Default::default());
-            enc.copy_buffer_to_buffer(buf, offset, &staging, 0, n);
+            enc.copy_buffer_to_buffer(buf, start + offset, &staging, 0, n);
             self.submit_and_wait(Some(enc.finish()))?;
             let slice = staging.slice(0..n);
             let mapped = Arc::new(Mutex::new(None));

@@ -25,6 +25,7 @@ pub fn plan(sizing: &Sizing) -> Vec<Case> {
         .iter()
         .map(|&(variant, per)| Case {
             workload: super::Workload::Copy,
+            scale: sizing.scale,
             variant,
             precision: Precision::new("u32", "none"),
             shape: vec![("bytes", bytes)],

@@ -52,6 +52,7 @@ pub fn plan(sizing: &Sizing) -> Vec<Case> {
             let iters = iterations(sizing.scale, half);
             Case {
                 workload: super::Workload::Fma,
+                scale: sizing.scale,
                 variant,
                 precision: Precision::new(variant, variant),
                 shape: vec![("threads", threads), ("iters", iters)],

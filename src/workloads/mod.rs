@@ -93,6 +93,8 @@ pub struct Sizing {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
     pub workload: Workload,
+    /// The size class the case was planned for.
+    pub scale: Scale,
     pub variant: &'static str,
     pub precision: Precision,
     /// Named dimensions, in the order they are displayed.

@@ -4,14 +4,19 @@
 
 use std::fmt::Display;
 
-use super::CaseError;
+use super::{CaseError, Scale};
 use crate::timing::Budget;
 
-/// A short budget for comparing candidates: a brief warm-up (so the first candidate is not
-/// timed while clocks ramp up), then a few short passes each.
-pub fn budget() -> Budget {
+/// A short budget for comparing candidates: a few short passes each, after a warm-up that is
+/// long for the first candidate (the GPU idled while the host made the inputs, and its clocks
+/// ramp up over a few hundred milliseconds) and brief for the others.
+pub fn budget(first: bool, scale: Scale) -> Budget {
     Budget {
-        warmup_ms: 100.0,
+        warmup_ms: if first && scale == Scale::Gpu {
+            400.0
+        } else {
+            20.0
+        },
         target_pass_ms: 5.0,
         per_case_ms: 0.0,
         min_passes: 3,
@@ -23,11 +28,11 @@ pub fn budget() -> Budget {
 /// What a candidate's trial gave: its median time in ns, or why it was rejected.
 pub type Trial = Result<f64, String>;
 
-/// Tries every candidate with `trial` and returns the fastest that passed, with a one-line
-/// account of the search. With a single candidate nothing is tried.
+/// Tries every candidate with `trial` (told whether it is the first) and returns the fastest
+/// that passed, with a one-line account of the search. With a single candidate nothing is tried.
 pub fn pick<C: Clone + Display>(
     candidates: &[C],
-    mut trial: impl FnMut(&C) -> Result<Trial, CaseError>,
+    mut trial: impl FnMut(&C, bool) -> Result<Trial, CaseError>,
 ) -> Result<(C, String), CaseError> {
     match candidates {
         [] => Err(CaseError::Unsupported(
@@ -37,8 +42,8 @@ pub fn pick<C: Clone + Display>(
         _ => {
             let mut best: Option<(C, f64)> = None;
             let mut notes = Vec::new();
-            for c in candidates {
-                match trial(c)? {
+            for (i, c) in candidates.iter().enumerate() {
+                match trial(c, i == 0)? {
                     Ok(ns) => {
                         notes.push(format!("{c}: {:.3} ms", ns / 1e6));
                         if best.as_ref().is_none_or(|(_, b)| ns < *b) {
@@ -65,7 +70,7 @@ mod tests {
 
     #[test]
     fn picks_the_fastest_passing_candidate() {
-        let (c, note) = pick(&[1, 2, 3], |&c| {
+        let (c, note) = pick(&[1, 2, 3], |&c, _| {
             Ok(match c {
                 1 => Ok(5.0e6),
                 2 => Err("check failed".to_string()),
@@ -82,17 +87,17 @@ mod tests {
 
     #[test]
     fn single_candidate_is_not_tried_and_none_passing_fails() {
-        let (c, _) = pick(&[7], |_| -> Result<Trial, CaseError> {
+        let (c, _) = pick(&[7], |_, _| -> Result<Trial, CaseError> {
             panic!("not tried")
         })
         .unwrap();
         assert_eq!(c, 7);
         assert!(matches!(
-            pick(&[1, 2], |_| Ok(Err("bad".to_string()))),
+            pick(&[1, 2], |_, _| Ok(Err("bad".to_string()))),
             Err(CaseError::Failed(..))
         ));
         assert!(matches!(
-            pick::<u32>(&[], |_| Ok(Ok(1.0))),
+            pick::<u32>(&[], |_, _| Ok(Ok(1.0))),
             Err(CaseError::Unsupported(_))
         ));
     }

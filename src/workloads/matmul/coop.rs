@@ -201,22 +201,30 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
         .filter(|c| c.workgroup_bytes() <= limit)
         .collect();
     let cbuf = out.buf.clone();
-    tuned(ctx, inputs, out, tolerance(acc_half, k), &configs, |cfg| {
-        let kernel = ctx.kernel(
-            &format!("matmul-{}-{cfg}", case.variant),
-            &source(acc, cfg),
-            &[
-                Binding::ReadOnly(&abuf),
-                Binding::ReadOnly(&bbuf),
-                Binding::ReadWrite(&cbuf),
-                Binding::Uniform(&dims),
-            ],
-        )?;
-        Ok((
-            kernel,
-            (n.div_ceil(cfg.bn) as u32, m.div_ceil(cfg.bm) as u32, 1),
-        ))
-    })
+    tuned(
+        ctx,
+        case.scale,
+        inputs,
+        out,
+        tolerance(acc_half, k),
+        &configs,
+        |cfg| {
+            let kernel = ctx.kernel(
+                &format!("matmul-{}-{cfg}", case.variant),
+                &source(acc, cfg),
+                &[
+                    Binding::ReadOnly(&abuf),
+                    Binding::ReadOnly(&bbuf),
+                    Binding::ReadWrite(&cbuf),
+                    Binding::Uniform(&dims),
+                ],
+            )?;
+            Ok((
+                kernel,
+                (n.div_ceil(cfg.bn) as u32, m.div_ceil(cfg.bm) as u32, 1),
+            ))
+        },
+    )
 }
 
 #[cfg(test)]

@@ -113,7 +113,7 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
         .filter(|c| c.workgroup_bytes() <= limit)
         .collect();
     let cbuf = out.buf.clone();
-    tuned(ctx, inputs, out, TOLERANCE, &configs, |cfg| {
+    tuned(ctx, case.scale, inputs, out, TOLERANCE, &configs, |cfg| {
         let kernel = ctx.kernel(
             &format!("matmul-{}-{cfg}", case.variant),
             &source(half, cfg),
