@@ -1,185 +1,392 @@
 #!/usr/bin/env python3
 """Vendor-library ceilings on the same GPU, for chipbench's "WGSL / vendor" ratios.
 
-Measures, with PyTorch on an NVIDIA GPU: device-to-device copy (torch copy_), cuBLAS matmul in
+Measures with PyTorch on an NVIDIA GPU: device-to-device copy (torch copy_), cuBLAS matmul in
 f32 (TF32 off), TF32, f16 and bf16 at chipbench's GPU matmul shapes, and SDPA attention. Timing
-uses CUDA events around a calibrated number of calls, ten samples after warm-up, and reports the
-median; every measured output is checked against a reference in the same run, and a failed check
-gives no number.
+mirrors chipbench: CUDA events around passes of calibrated length (about 25 ms), 0.4 s of
+warm-up passes, then at least ten timed passes, every sample kept. Every measured output is
+checked against a reference in the same run; a failed check gives no number.
 
     python3 benches/vendor_reference.py --out results/nvidia/<device>/vendor-reference-<time>.json
 
-Output: JSON with schema "chipbench/vendor-reference", version 1.
+The output is a chipbench result file (schema chipbench/result, version 1) with
+"source": "vendor-library", so `chipbench` reads and validates it like its own results; its id
+is computed with the same canonical JSON. `--selftest FILE` writes a synthetic file in that
+format without a GPU or PyTorch (chipbench's tests use it to check the two writers agree).
 """
 
 import argparse
 import datetime
+import decimal
+import hashlib
 import json
 import math
+import os
 import platform
 import statistics
 import subprocess
 import sys
+import time
 
-import torch
-
-TARGET_MS = 25.0
-SAMPLES = 10
+BUDGET = {
+    "warmup_ms": 400.0,
+    "target_pass_ms": 25.0,
+    "per_case_ms": 800.0,
+    "min_passes": 10,
+    "max_passes": 100,
+    "max_dispatches": 1000,
+}
 MATMUL_SHAPES = [(4096, 4096, 4096), (8192, 8192, 8192), (8192, 8192, 2048), (16, 8192, 8192)]
 SDPA_SHAPES = [(4, 16, 4096, 128), (4, 32, 2048, 64)]
+SMI_FIELDS = "clocks.sm,clocks.mem,clocks.max.sm,power.draw,power.limit,temperature.gpu"
+
+# ---- The result file: the same schema and canonical id as chipbench's src/schema.rs.
 
 
-def time_ns(fn):
-    """Median-ready samples: nanoseconds per call, each over a pass of calibrated length."""
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
+def canon_number(x):
+    """Integers as digits, floats in shortest round-trip scientific form, as chipbench does."""
+    if isinstance(x, bool):
+        raise TypeError("bool is not a number")
+    if isinstance(x, int):
+        return str(x)
+    if not math.isfinite(x):
+        raise ValueError("non-finite number")
+    if x == 0:
+        return "-0e0" if math.copysign(1.0, x) < 0 else "0e0"
+    sign, digits, exponent = decimal.Decimal(repr(abs(x))).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+    return f"{'-' if x < 0 else ''}{mantissa}e{exponent + len(text) - 1}"
+
+
+def canonical(v):
+    if isinstance(v, dict):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canonical(v[k])
+                              for k in sorted(v)) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(canonical(x) for x in v) + "]"
+    if v is None or isinstance(v, (bool, str)):
+        return json.dumps(v, ensure_ascii=False)
+    return canon_number(v)
+
+
+def seal(doc):
+    body = {k: v for k, v in doc.items() if k != "id"}
+    doc["id"] = hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+    return doc
+
+
+def host():
+    def first(path, prefix):
+        try:
+            with open(path) as f:
+                return next((line for line in f if line.startswith(prefix)), None)
+        except OSError:
+            return None
+    cpu = first("/proc/cpuinfo", "model name")
+    mem = first("/proc/meminfo", "MemTotal:")
+    return {
+        "os": platform.system().lower(),
+        "arch": platform.machine(),
+        "cpu_model": cpu.split(":", 1)[1].strip() if cpu else None,
+        "cores": os.cpu_count() or 1,
+        "memory_bytes": int(mem.split()[1]) * 1024 if mem else None,
+    }
+
+
+def smi(fields):
+    try:
+        out = subprocess.run(["nvidia-smi", "-i", "0", f"--query-gpu={fields}",
+                              "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, check=True, timeout=30).stdout
+        return [x.strip() for x in out.strip().split(",")]
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def reading():
+    row = smi(SMI_FIELDS)
+    if row is None or len(row) != 6:
+        return None
+
+    def num(s):
+        try:
+            v = float(s)
+            return v if math.isfinite(v) else None
+        except ValueError:
+            return None
+    keys = ["sm_clock_mhz", "memory_clock_mhz", "max_sm_clock_mhz", "power_w", "power_limit_w",
+            "temperature_c"]
+    return dict(zip(keys, map(num, row)))
+
+
+def summary(samples):
+    mean = statistics.fmean(samples)
+    return {
+        "median_ns": float(statistics.median(samples)),
+        "min_ns": float(min(samples)),
+        "max_ns": float(max(samples)),
+        "mean_ns": float(mean),
+        "cv": float(statistics.pstdev(samples) / mean) if mean > 0 else 0.0,
+    }
+
+
+def record(workload, variant, shape, inputs, accumulate, config, flops, nbytes, timing, check):
+    """One entry of `workloads`: ok with timing and throughput only when the check passed."""
+    ok = check["passed"]
+    rec = {
+        "workload": workload,
+        "variant": variant,
+        "precision": {"inputs": inputs, "accumulate": accumulate},
+        "shape": {k: int(v) for k, v in shape.items()},
+        "config": config,
+        "flops_per_iter": float(flops),
+        "bytes_per_iter": float(nbytes),
+        "status": "ok" if ok else "failed",
+        "reason": None if ok else
+        f"check failed: {check['metric']} {check['error']:.3e} exceeds {check['tolerance']:.1e}",
+        "timing": timing if ok else None,
+        "throughput": None,
+        "check": check,
+    }
+    if ok:
+        median = timing["median_ns"]
+        rec["throughput"] = {"tflops": flops / median / 1e3 if flops > 0 else None,
+                             "gbps": nbytes / median}
+    return rec
+
+
+def result(device, workloads, conditions, library):
+    return seal({
+        "schema": "chipbench/result",
+        "version": 1,
+        "id": "",
+        "created_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "source": "vendor-library",
+        "complete": True,
+        "tool": {"name": "vendor_reference.py", "version": library, "git_commit": "unknown",
+                 "wgpu_version": "none"},
+        "host": host(),
+        "device": device,
+        "conditions": conditions,
+        "settings": {"quick": False, "budget": BUDGET,
+                     "shader_runtime_checks": "none: vendor library kernels",
+                     "workgroup_memory_zero_init": False},
+        "workloads": workloads,
+        "contributor": None,
+    })
+
+
+def check(metric, error, tolerance, checked, total, seed):
+    error = float(error)
+    return {"metric": metric, "error": error, "tolerance": float(tolerance),
+            "checked": int(checked), "total": int(total), "seed": int(seed),
+            "passed": bool(math.isfinite(error) and error <= tolerance)}
+
+
+# ---- Measurements (need PyTorch and an NVIDIA GPU).
+
+
+def timed(torch, fn):
+    """chipbench's timing on CUDA events: calibrate, warm up, then the timed passes."""
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    fn()
-    end.record()
-    end.synchronize()
-    one_ms = max(start.elapsed_time(end), 1e-3)
-    calls = max(1, min(1000, math.ceil(TARGET_MS / one_ms)))
-    samples = []
-    for _ in range(SAMPLES):
+
+    def one_pass(calls):
         start.record()
         for _ in range(calls):
             fn()
         end.record()
         end.synchronize()
-        samples.append(start.elapsed_time(end) * 1e6 / calls)
-    return samples, calls
+        return start.elapsed_time(end)  # ms
 
-
-def record(workload, variant, shape, inputs, accumulate, flops, nbytes, samples, calls, error, tol):
-    ok = math.isfinite(error) and error <= tol
-    rec = {
-        "workload": workload,
-        "variant": variant,
-        "shape": shape,
-        "precision": {"inputs": inputs, "accumulate": accumulate},
-        "flops_per_iter": flops,
-        "bytes_per_iter": nbytes,
-        "status": "ok" if ok else "failed",
-        "check": {"error": error, "tolerance": tol, "passed": ok},
-    }
-    if ok:
-        med = statistics.median(samples)
-        rec["timing"] = {
-            "method": "cuda-event",
-            "calls_per_sample": calls,
-            "samples_ns": samples,
-            "median_ns": med,
-            "min_ns": min(samples),
-            "max_ns": max(samples),
-        }
-        rec["throughput"] = {"tflops": flops / med / 1e3 if flops else None, "gbps": nbytes / med}
-    else:
-        rec["reason"] = f"check failed: error {error:.3e} > {tol:.1e}"
-    return rec
+    one_pass(1)
+    one_ms = max(one_pass(1), 1e-6)
+    calls = max(1, min(BUDGET["max_dispatches"], math.ceil(BUDGET["target_pass_ms"] / one_ms)))
+    warm, warm_ms = 0, 0.0
+    while warm == 0 or warm_ms < BUDGET["warmup_ms"]:
+        warm_ms += one_pass(calls)
+        warm += 1
+    passes = int(BUDGET["per_case_ms"] / max(one_ms * calls, 1e-6))
+    passes = max(BUDGET["min_passes"], min(BUDGET["max_passes"], passes))
+    samples = [one_pass(calls) * 1e6 / calls for _ in range(passes)]
+    return {"method": "cuda-event", "warmup_passes": warm, "dispatches_per_pass": calls,
+            "passes": passes, "samples_ns": samples, **summary(samples)}
 
 
 def rel_frobenius(got, want):
     got, want = got.double(), want.double()
-    return (torch.linalg.norm(got - want) / torch.linalg.norm(want)).item()
+    return (got - want).norm().item() / want.norm().item()
 
 
-def copy_case():
+def copy_case(torch, seed):
     n = 1 << 28  # 1 GiB of int32 each way
     src = torch.randint(-(2**31), 2**31 - 1, (n,), dtype=torch.int32, device="cuda")
     dst = torch.full_like(src, -1)
-    samples, calls = time_ns(lambda: dst.copy_(src))
+    timing = timed(torch, lambda: dst.copy_(src))
     wrong = (dst != src).sum().item() / n
-    return record("copy", "torch-copy_", {"bytes": 4 * n}, "u32", "none", 0, 8 * n,
-                  samples, calls, wrong, 0.0)
+    chk = check("fraction of elements that differ from the source", wrong, 0.0, n, n, seed)
+    return record("copy", "torch-copy_", {"bytes": 4 * n}, "u32", "none", "torch.Tensor.copy_",
+                  0, 8 * n, timing, chk)
 
 
 MATMUL_VARIANTS = [
-    ("cublas-f32", torch.float32, False, "f32", 1e-4),
-    ("cublas-tf32", torch.float32, True, "tf32", 5e-3),
-    ("cublas-f16", torch.float16, False, "f16", 5e-3),
-    ("cublas-bf16", torch.bfloat16, False, "bf16", 2e-2),
+    ("cublas-f32", "float32", False, "f32", "f32", 1e-4),
+    ("cublas-tf32", "float32", True, "tf32", "f32", 5e-3),
+    ("cublas-f16", "float16", False, "f16", "f32", 5e-3),
+    ("cublas-bf16", "bfloat16", False, "bf16", "f32", 2e-2),
 ]
 
 
-def matmul_cases():
+def matmul_cases(torch, seed):
     out = []
-    for name, dtype, tf32, inputs, tol in MATMUL_VARIANTS:
+    for name, dtype_name, tf32, inputs, accumulate, tol in MATMUL_VARIANTS:
+        dtype = getattr(torch, dtype_name)
         torch.backends.cuda.matmul.allow_tf32 = tf32
         for m, n, k in MATMUL_SHAPES:
-            a = torch.rand(m, k, device="cuda", dtype=torch.float32).mul_(2).sub_(1).to(dtype)
-            b = torch.rand(k, n, device="cuda", dtype=torch.float32).mul_(2).sub_(1).to(dtype)
+            a = (torch.rand(m, k, device="cuda") * 2 - 1).to(dtype)
+            b = (torch.rand(k, n, device="cuda") * 2 - 1).to(dtype)
             c = torch.full((m, n), float("nan"), device="cuda", dtype=dtype)
-            samples, calls = time_ns(lambda: torch.matmul(a, b, out=c))
+            timing = timed(torch, lambda: torch.matmul(a, b, out=c))
             rows = torch.randint(0, m, (min(m, 64),), device="cuda")
-            want = a[rows].double() @ b.double()
-            err = rel_frobenius(c[rows], want)
+            err = rel_frobenius(c[rows], a[rows].double() @ b.double())
+            chk = check("relative Frobenius error over the checked elements of C", err, tol,
+                        rows.numel() * n, m * n, seed)
             esize = a.element_size()
-            out.append(record("matmul", name, {"m": m, "n": n, "k": k}, inputs,
-                              "f32" if dtype != torch.float16 else "f32 (cuBLAS default)",
-                              2 * m * n * k, (m * k + k * n + m * n) * esize,
-                              samples, calls, err, tol))
+            out.append(record("matmul", name, {"m": m, "n": n, "k": k}, inputs, accumulate,
+                              f"torch.matmul (cuBLAS), TF32 {'on' if tf32 else 'off'}",
+                              2 * m * n * k, (m * k + k * n + m * n) * esize, timing, chk))
             del a, b, c
     torch.backends.cuda.matmul.allow_tf32 = False
     return out
 
 
-def sdpa_cases():
+def sdpa_cases(torch, seed):
     out = []
-    for dtype, inputs, tol in [(torch.float16, "f16", 5e-3), (torch.float32, "f32", 1e-4)]:
+    for dtype_name, inputs, tol in [("float16", "f16", 5e-3), ("float32", "f32", 1e-4)]:
+        dtype = getattr(torch, dtype_name)
         for b, h, n, d in SDPA_SHAPES:
             q, k, v = (torch.randn(b, h, n, d, device="cuda", dtype=dtype) for _ in range(3))
-            o = torch.nn.functional.scaled_dot_product_attention(q, k, v)
-            samples, calls = time_ns(
-                lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v))
+            sdpa = torch.nn.functional.scaled_dot_product_attention
+            last = [None]  # the output of the last timed call is the one checked
+            timing = timed(torch, lambda: last.__setitem__(0, sdpa(q, k, v)))
             qs, ks, vs = q[0, 0].double(), k[0, 0].double(), v[0, 0].double()
             want = torch.softmax(qs @ ks.T / math.sqrt(d), dim=-1) @ vs
-            err = rel_frobenius(o[0, 0], want)
+            err = rel_frobenius(last[0][0, 0], want)
+            chk = check("relative Frobenius error of one (batch, head) slice", err, tol,
+                        n * d, b * h * n * d, seed)
             out.append(record("attention", f"torch-sdpa-{inputs}",
                               {"batch": b, "heads": h, "seq": n, "head_dim": d}, inputs, "f32",
+                              "torch.nn.functional.scaled_dot_product_attention, non-causal",
                               4 * b * h * n * n * d, 4 * b * h * n * d * q.element_size(),
-                              samples, calls, err, tol))
+                              timing, chk))
     return out
 
 
-def driver_version():
+def device_block(torch):
+    props = torch.cuda.get_device_properties(0)
+    ids = smi("pci.device_id,driver_version") or ["0x0", "unknown"]
     try:
-        return subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                              capture_output=True, text=True, check=True).stdout.split()[0]
-    except (OSError, subprocess.CalledProcessError, IndexError):
-        return None
+        device_id = int(ids[0], 16) >> 16
+    except ValueError:
+        device_id = 0
+    shared = getattr(props, "shared_memory_per_block_optin", None) or \
+        getattr(props, "shared_memory_per_block", 49152)
+    return {
+        "index": 0,
+        "name": props.name,
+        "vendor_id": 0x10DE,
+        "device_id": device_id,
+        "device_type": "discrete-gpu" if not props.is_integrated else "integrated-gpu",
+        "backend": "cuda",
+        "driver": "NVIDIA",
+        "driver_info": ids[1] if len(ids) > 1 else "unknown",
+        "subgroup_min_size": getattr(props, "warp_size", 32),
+        "subgroup_max_size": getattr(props, "warp_size", 32),
+        "timestamp_queries": True,
+        "shader_f16": True,
+        "subgroups": True,
+        "cooperative_matrix": [],
+        "limits": {
+            "max_buffer_size": props.total_memory,
+            "max_storage_buffer_binding_size": props.total_memory,
+            "max_compute_workgroup_storage_size": int(shared),
+            "max_compute_invocations_per_workgroup": 1024,
+            "max_compute_workgroup_size_x": 1024,
+            "max_compute_workgroups_per_dimension": 65535,
+        },
+        "chip": None,
+    }
+
+
+def selftest_doc():
+    """A synthetic result in this writer's format, with no GPU: for chipbench's tests."""
+    samples = [1.0e6, 1.25e6, 0.75e6, 1.0e6 + 1.0 / 3.0]
+    timing = {"method": "cuda-event", "warmup_passes": 2, "dispatches_per_pass": 1,
+              "passes": len(samples), "samples_ns": samples, **summary(samples)}
+    ok = check("relative Frobenius error over the checked elements of C", 1.234e-7, 1e-4, 64,
+               4096, 2**63 + 12345)
+    bad = check("fraction of elements that differ from the source", 0.5, 0.0, 10, 10, 1)
+    device = {
+        "index": 0, "name": "Selftest GPU \u00e9 \"quoted\"", "vendor_id": 0x10DE,
+        "device_id": 0x2335, "device_type": "discrete-gpu", "backend": "cuda",
+        "driver": "NVIDIA", "driver_info": "0.0", "subgroup_min_size": 32,
+        "subgroup_max_size": 32, "timestamp_queries": True, "shader_f16": True,
+        "subgroups": True, "cooperative_matrix": [],
+        "limits": {"max_buffer_size": 1 << 40, "max_storage_buffer_binding_size": 1 << 40,
+                   "max_compute_workgroup_storage_size": 232448,
+                   "max_compute_invocations_per_workgroup": 1024,
+                   "max_compute_workgroup_size_x": 1024,
+                   "max_compute_workgroups_per_dimension": 65535},
+        "chip": None,
+    }
+    workloads = [
+        record("matmul", "cublas-f16", {"m": 64, "n": 64, "k": 64}, "f16", "f32", "selftest",
+               2 * 64 ** 3, 3 * 64 * 64 * 2, timing, ok),
+        record("copy", "torch-copy_", {"bytes": 160}, "u32", "none", "selftest", 0, 320.0,
+               timing, bad),
+    ]
+    conditions = {"source": "not reported: selftest", "before": None, "after": None}
+    return result(device, workloads, conditions, "selftest")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True, help="where to write the JSON")
+    group = ap.add_mutually_exclusive_group(required=True)
+    group.add_argument("--out", help="where to write the result file")
+    group.add_argument("--selftest", help="write a synthetic result file (no GPU needed)")
     args = ap.parse_args()
-    if not torch.cuda.is_available():
-        print("error: no CUDA device visible to PyTorch", file=sys.stderr)
-        return 2
-    props = torch.cuda.get_device_properties(0)
-    measurements = [copy_case()] + matmul_cases() + sdpa_cases()
-    doc = {
-        "schema": "chipbench/vendor-reference",
-        "version": 1,
-        "created_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "source": "vendor-library",
-        "library": {"torch": torch.__version__, "cuda": torch.version.cuda,
-                    "python": platform.python_version()},
-        "device": {"name": props.name, "multiprocessors": props.multi_processor_count,
-                   "memory_bytes": props.total_memory, "driver": driver_version()},
-        "measurements": measurements,
-    }
-    with open(args.out, "w") as f:
-        json.dump(doc, f, indent=2)
+    if args.selftest:
+        doc = selftest_doc()
+        path = args.selftest
+    else:
+        try:
+            import torch
+        except ImportError:
+            print("error: PyTorch is not installed", file=sys.stderr)
+            return 2
+        if not torch.cuda.is_available():
+            print("error: no CUDA device visible to PyTorch", file=sys.stderr)
+            return 2
+        seed = time.time_ns() % (2**63)
+        torch.manual_seed(seed)
+        before = reading()
+        workloads = [copy_case(torch, seed)] + matmul_cases(torch, seed) + sdpa_cases(torch, seed)
+        conditions = {"source": "nvidia-smi" if before else "not reported: nvidia-smi failed",
+                      "before": before, "after": reading() if before else None}
+        doc = result(device_block(torch), workloads, conditions,
+                     f"torch {torch.__version__}, CUDA {torch.version.cuda}")
+        path = args.out
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
         f.write("\n")
-    for m in measurements:
-        t = m.get("throughput") or {}
-        val = f"{t['tflops']:.1f} TFLOP/s" if t.get("tflops") else (
-            f"{t['gbps']:.0f} GB/s" if t else m.get("reason"))
-        print(f"{m['workload']:9} {m['variant']:16} {json.dumps(m['shape']):48} {val}")
-    return 0 if all(m["status"] == "ok" for m in measurements) else 1
+    os.replace(tmp, path)
+    for w in doc["workloads"]:
+        t = w["throughput"]
+        value = (f"{t['tflops']:.1f} TFLOP/s" if t and t["tflops"] else
+                 f"{t['gbps']:.0f} GB/s" if t else w["reason"])
+        print(f"{w['workload']:9} {w['variant']:16} {json.dumps(w['shape']):56} {value}")
+    return 0 if args.selftest or all(w["status"] == "ok" for w in doc["workloads"]) else 1
 
 
 if __name__ == "__main__":

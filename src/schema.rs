@@ -150,7 +150,10 @@ pub struct RunResult {
     pub contributor: Option<String>,
 }
 
-/// Serialises `value` with object keys sorted and no whitespace.
+/// Serialises `value` with object keys sorted, no whitespace, integers as digits and every
+/// other number in shortest round-trip scientific form (`1.5e-3`, `2e0`). The number form is
+/// what any language can reproduce (benches/vendor_reference.py does, in Python), so files
+/// written elsewhere carry ids chipbench can check.
 fn canonical(value: &Value) -> String {
     match value {
         Value::Object(map) => {
@@ -166,6 +169,12 @@ fn canonical(value: &Value) -> String {
             let body: Vec<String> = items.iter().map(canonical).collect();
             format!("[{}]", body.join(","))
         }
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => u.to_string(),
+            (_, Some(i), _) => i.to_string(),
+            (_, _, Some(f)) => format!("{f:e}"),
+            _ => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -356,6 +365,12 @@ mod tests {
             canonical(&v),
             r#"{"a":{"c":"s","z":[{"x":2,"y":1}]},"b":1}"#
         );
+    }
+
+    #[test]
+    fn canonical_numbers_are_language_neutral() {
+        let v = serde_json::json!([2.0, 0.1, 1234.5, 1e-7, -0.00025, 7, -3, 1.0e22]);
+        assert_eq!(canonical(&v), "[2e0,1e-1,1.2345e3,1e-7,-2.5e-4,7,-3,1e22]");
     }
 
     #[test]

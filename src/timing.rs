@@ -61,6 +61,8 @@ pub enum Method {
     GpuTimestamp,
     /// Host clock around submit and wait: includes submission and synchronisation cost.
     Wall,
+    /// CUDA events around the calls (vendor-library reference results).
+    CudaEvent,
 }
 
 /// Statistics of a set of samples, in nanoseconds.
