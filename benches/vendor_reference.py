@@ -31,7 +31,7 @@ import time
 BUDGET = {
     "warmup_ms": 400.0,
     "target_pass_ms": 25.0,
-    "per_case_ms": 800.0,
+    "per_case_ms": 600.0,
     "min_passes": 10,
     "max_passes": 100,
     "max_dispatches": 1000,

@@ -11,7 +11,10 @@ use chipbench::timing::Method;
 fn python_writer_output_validates() {
     let path = std::env::temp_dir().join(format!("chipbench-vendor-{}.json", std::process::id()));
     let ran = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/vendor_reference.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/vendor_reference.py"
+        ))
         .arg("--selftest")
         .arg(&path)
         .output();
@@ -22,7 +25,11 @@ fn python_writer_output_validates() {
             return;
         }
     };
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = RunResult::read(&path).expect("the Python writer's file validates");
     assert_eq!(r.source, Source::VendorLibrary);
     assert_eq!(r.device.adapter.name, "Selftest GPU \u{e9} \"quoted\"");

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use crate::gpu::{Context, GpuError};
 use crate::timing::{Budget, PassTimer, Timing};
 
+/// Warm-up before timing a case whose preparation just ran the GPU, in ms.
+const WARM_WARMUP_MS: f64 = 50.0;
+
 /// Input and accumulation precision of a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Precision {
@@ -145,6 +148,11 @@ pub trait Prepared {
     fn tuned(&self) -> Option<String> {
         None
     }
+    /// Whether preparing already kept the GPU busy (an autotuner's trials), so the clocks are
+    /// up and a short warm-up suffices.
+    fn warm(&self) -> bool {
+        false
+    }
 }
 
 /// Why a case produced no number.
@@ -226,7 +234,15 @@ impl Workload {
     /// Runs one case: prepares it, times it, then reads the output back and checks it.
     pub fn run(self, ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, CaseError> {
         let mut prepared = self.prepare(ctx, case)?;
-        let timing = PassTimer::new(ctx)?.measure(&|pass| prepared.record(pass), budget)?;
+        let budget = if prepared.warm() {
+            Budget {
+                warmup_ms: budget.warmup_ms.min(WARM_WARMUP_MS),
+                ..*budget
+            }
+        } else {
+            *budget
+        };
+        let timing = PassTimer::new(ctx)?.measure(&|pass| prepared.record(pass), &budget)?;
         let check = prepared.verify(ctx)?;
         if !check.passed {
             return Err(CaseError::Failed(
