@@ -6,8 +6,12 @@ fn main() {
     println!("cargo:rerun-if-changed=Cargo.lock");
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/index");
+    // Sources too, so that a build from a modified tree says "-dirty".
+    for dir in ["src", "shaders", "benches", "Cargo.toml"] {
+        println!("cargo:rerun-if-changed={dir}");
+    }
     let commit = Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
+        .args(["describe", "--always", "--dirty", "--abbrev=12"])
         .output()
         .ok()
         .filter(|o| o.status.success())

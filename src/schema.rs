@@ -151,9 +151,11 @@ pub struct RunResult {
 }
 
 /// Serialises `value` with object keys sorted, no whitespace, integers as digits and every
-/// other number in shortest round-trip scientific form (`1.5e-3`, `2e0`). The number form is
-/// what any language can reproduce (benches/vendor_reference.py does, in Python), so files
-/// written elsewhere carry ids chipbench can check.
+/// other number as the hex of its IEEE-754 bits (`0x3ff0000000000000` for 1.0). Decimal forms
+/// are not unique across languages (two 17-digit strings can name the same double, and Python
+/// and Rust break that tie differently); the bits are, so files written elsewhere
+/// (benches/vendor_reference.py, in Python) carry ids chipbench can check. The string is only
+/// hashed, never shown.
 fn canonical(value: &Value) -> String {
     match value {
         Value::Object(map) => {
@@ -172,7 +174,7 @@ fn canonical(value: &Value) -> String {
         Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
             (Some(u), _, _) => u.to_string(),
             (_, Some(i), _) => i.to_string(),
-            (_, _, Some(f)) => format!("{f:e}"),
+            (_, _, Some(f)) => format!("0x{:016x}", f.to_bits()),
             _ => n.to_string(),
         },
         other => other.to_string(),
@@ -369,8 +371,12 @@ mod tests {
 
     #[test]
     fn canonical_numbers_are_language_neutral() {
-        let v = serde_json::json!([2.0, 0.1, 1234.5, 1e-7, -0.00025, 7, -3, 1.0e22]);
-        assert_eq!(canonical(&v), "[2e0,1e-1,1.2345e3,1e-7,-2.5e-4,7,-3,1e22]");
+        // 21542495.727539062 has two shortest decimal forms; its bits have one.
+        let v = serde_json::json!([1.0, -2.5, 21542495.727539062, 7, -3]);
+        assert_eq!(
+            canonical(&v),
+            "[0x3ff0000000000000,0xc004000000000000,0x41748b65fba40000,7,-3]"
+        );
     }
 
     #[test]
