@@ -12,8 +12,8 @@ use std::fmt;
 
 use half::f16;
 
-use super::{Inputs, Output, fits, tuned};
-use crate::gpu::{Binding, Context};
+use super::{Inputs, KernelConfig, Operands, Output, fits, tuned};
+use crate::gpu::Context;
 use crate::workloads::{Case, CaseError, Prepared, require_f16, unroll, with_header};
 
 const BODY: &str = include_str!("../../../shaders/matmul_coop.wgsl");
@@ -28,6 +28,8 @@ const F16_EPS: f64 = 1.0 / 2048.0;
 /// One tunable configuration: workgroup tile BM x BN, K slice BK, FM x FN fragments per subgroup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Config {
+    /// f16 accumulators (and C) rather than f32.
+    acc_half: bool,
     bm: u64,
     bn: u64,
     bk: u64,
@@ -47,6 +49,7 @@ impl fmt::Display for Config {
 
 const CONFIGS: [Config; 5] = [
     Config {
+        acc_half: false,
         bm: 128,
         bn: 128,
         bk: 32,
@@ -54,6 +57,7 @@ const CONFIGS: [Config; 5] = [
         fn_: 4,
     },
     Config {
+        acc_half: false,
         bm: 128,
         bn: 128,
         bk: 32,
@@ -61,6 +65,7 @@ const CONFIGS: [Config; 5] = [
         fn_: 2,
     },
     Config {
+        acc_half: false,
         bm: 128,
         bn: 256,
         bk: 16,
@@ -68,6 +73,7 @@ const CONFIGS: [Config; 5] = [
         fn_: 4,
     },
     Config {
+        acc_half: false,
         bm: 256,
         bn: 128,
         bk: 16,
@@ -75,6 +81,7 @@ const CONFIGS: [Config; 5] = [
         fn_: 4,
     },
     Config {
+        acc_half: false,
         bm: 64,
         bn: 128,
         bk: 32,
@@ -84,18 +91,31 @@ const CONFIGS: [Config; 5] = [
 ];
 
 impl Config {
-    /// Workgroup memory of the two staged slices (rows padded by 8 halves), in bytes.
-    fn workgroup_bytes(self) -> u64 {
-        2 * (self.bm * (self.bk + 8) + self.bk * (self.bn + 8)) * 2
-    }
-
     /// 16-byte loads of A and of B per invocation and slice.
     fn loads(self) -> (u64, u64) {
         (self.bm * self.bk / 2048, self.bk * self.bn / 2048)
     }
 }
 
-fn source(acc: &str, cfg: Config) -> String {
+impl KernelConfig for Config {
+    /// Workgroup memory of the two staged slices (rows padded by 8 halves), in bytes.
+    fn workgroup_bytes(self) -> u64 {
+        2 * (self.bm * (self.bk + 8) + self.bk * (self.bn + 8)) * 2
+    }
+
+    fn kernel(self, m: u64, n: u64) -> (String, (u32, u32, u32)) {
+        let grid = (n.div_ceil(self.bn) as u32, m.div_ceil(self.bm) as u32, 1);
+        (source(self), grid)
+    }
+}
+
+/// The accumulator's WGSL type.
+fn acc_type(half: bool) -> &'static str {
+    if half { "f16" } else { "f32" }
+}
+
+fn source(cfg: Config) -> String {
+    let acc = acc_type(cfg.acc_half);
     let header = format!(
         "enable wgpu_cooperative_matrix;\nalias ACC = {acc};\nconst BM: u32 = {}u;\n\
          const BN: u32 = {}u;\nconst BK: u32 = {}u;\nconst FM: u32 = {}u;\nconst FN: u32 = {}u;",
@@ -117,12 +137,14 @@ fn source(acc: &str, cfg: Config) -> String {
 }
 
 pub fn sources() -> Vec<(String, String)> {
-    ["f32", "f16"]
+    [false, true]
         .iter()
-        .flat_map(|&acc| {
-            CONFIGS
-                .iter()
-                .map(move |&cfg| (format!("matmul-coop-f16-{acc}acc-{cfg}"), source(acc, cfg)))
+        .flat_map(|&acc_half| {
+            CONFIGS.map(|c| {
+                let cfg = Config { acc_half, ..c };
+                let acc = acc_type(acc_half);
+                (format!("matmul-coop-f16-{acc}acc-{cfg}"), source(cfg))
+            })
         })
         .collect()
 }
@@ -150,7 +172,7 @@ fn padded(values: &[f32], rows: u64, cols: u64, padded_rows: u64, padded_cols: u
 
 pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
     let acc_half = case.precision.accumulate == "f16";
-    let acc = if acc_half { "f16" } else { "f32" };
+    let acc = acc_type(acc_half);
     require_f16(ctx, true)?;
     if !ctx.coop {
         return Err(CaseError::Unsupported(
@@ -182,49 +204,20 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
     let csize = if acc_half { 2 } else { 4 };
     fits(ctx, (mp * kp * 2).max(kp * np * 2).max(mp * np * csize))?;
     let inputs = Inputs::draw(case, true);
-    let abuf = ctx.upload(
-        "matmul a",
-        bytemuck::cast_slice(&padded(&inputs.a, m, k, mp, kp)),
-    )?;
-    let bbuf = ctx.upload(
-        "matmul b",
-        bytemuck::cast_slice(&padded(&inputs.b, k, n, kp, np)),
-    )?;
-    let out = Output::new(ctx, mp, np, acc_half)?;
-    let dims = ctx.uniform(
-        "matmul dims",
-        bytemuck::cast_slice(&[mp as u32, np as u32, kp as u32, 0]),
-    )?;
-    let limit = u64::from(ctx.report.limits.max_compute_workgroup_storage_size);
-    let configs: Vec<Config> = CONFIGS
-        .into_iter()
-        .filter(|c| c.workgroup_bytes() <= limit)
-        .collect();
-    let cbuf = out.buf.clone();
-    tuned(
-        ctx,
-        case.scale,
-        inputs,
-        out,
-        tolerance(acc_half, k),
-        &configs,
-        |cfg| {
-            let kernel = ctx.kernel(
-                &format!("matmul-{}-{cfg}", case.variant),
-                &source(acc, cfg),
-                &[
-                    Binding::ReadOnly(&abuf),
-                    Binding::ReadOnly(&bbuf),
-                    Binding::ReadWrite(&cbuf),
-                    Binding::Uniform(&dims),
-                ],
-            )?;
-            Ok((
-                kernel,
-                (n.div_ceil(cfg.bn) as u32, m.div_ceil(cfg.bm) as u32, 1),
-            ))
-        },
-    )
+    let ops = Operands {
+        a: ctx.upload(
+            "matmul a",
+            bytemuck::cast_slice(&padded(&inputs.a, m, k, mp, kp)),
+        )?,
+        b: ctx.upload(
+            "matmul b",
+            bytemuck::cast_slice(&padded(&inputs.b, k, n, kp, np)),
+        )?,
+        dims: [mp as u32, np as u32, kp as u32, 0],
+        out: Output::new(ctx, mp, np, acc_half)?,
+    };
+    let configs = CONFIGS.map(|c| Config { acc_half, ..c });
+    tuned(ctx, case, inputs, ops, tolerance(acc_half, k), &configs)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use half::f16;
 
 use super::data::{POISON, Rng, sample};
 use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, tune};
-use crate::gpu::{Context, GpuError, Kernel};
+use crate::gpu::{Binding, Context, GpuError, Kernel};
 use crate::timing::PassTimer;
 
 /// Below this many multiply-adds every element of C is checked; above, a sample.
@@ -227,17 +227,56 @@ struct Matmul {
     tuning: String,
 }
 
-/// Tunes over `configs` (each built by `build` into a kernel and its grid) on the case's own
-/// data, comparing them on a small sample of C, and returns the winner ready to time.
-fn tuned<C: Copy + Display>(
-    ctx: &Context,
-    scale: Scale,
-    mut inputs: Inputs,
+/// A tunable kernel configuration of either family.
+trait KernelConfig: Copy + Display {
+    /// Workgroup memory the kernel declares, in bytes.
+    fn workgroup_bytes(self) -> u64;
+    /// The complete WGSL source and the grid for a problem of m x n (unpadded) outputs.
+    fn kernel(self, m: u64, n: u64) -> (String, (u32, u32, u32));
+}
+
+/// The device side of a case: A, B, their dimensions as the kernel sees them, and C.
+struct Operands {
+    a: wgpu::Buffer,
+    b: wgpu::Buffer,
+    /// m, n, k as the kernel's uniform (padded sizes, where the family pads).
+    dims: [u32; 4],
     out: Output,
+}
+
+/// Tunes over the `configs` that fit the adapter's workgroup memory on the case's own data,
+/// comparing them on a small sample of C, and returns the winner ready to time.
+fn tuned<C: KernelConfig>(
+    ctx: &Context,
+    case: &Case,
+    mut inputs: Inputs,
+    ops: Operands,
     tolerance: f64,
     configs: &[C],
-    build: impl Fn(C) -> Result<(Kernel, (u32, u32, u32)), GpuError>,
 ) -> Result<Box<dyn Prepared>, CaseError> {
+    let limit = u64::from(ctx.report.limits.max_compute_workgroup_storage_size);
+    let configs: Vec<C> = configs
+        .iter()
+        .copied()
+        .filter(|c| c.workgroup_bytes() <= limit)
+        .collect();
+    let dims = ctx.uniform("matmul dims", bytemuck::cast_slice(&ops.dims))?;
+    let out = ops.out;
+    let build = |cfg: C| -> Result<(Kernel, (u32, u32, u32)), GpuError> {
+        let (source, groups) = cfg.kernel(inputs.m, inputs.n);
+        let kernel = ctx.kernel(
+            &format!("matmul-{}-{cfg}", case.variant),
+            &source,
+            &[
+                Binding::ReadOnly(&ops.a),
+                Binding::ReadOnly(&ops.b),
+                Binding::ReadWrite(&out.buf),
+                Binding::Uniform(&dims),
+            ],
+        )?;
+        Ok((kernel, groups))
+    };
+    let scale = case.scale;
     // Candidates are compared on a few elements of the first, the last and a random row, read
     // back alone; the winner's output gets the full check.
     let (m, n) = (inputs.m, inputs.n);
@@ -251,7 +290,7 @@ fn tuned<C: Copy + Display>(
     let timer = PassTimer::new(ctx)?;
     // Kernels built during the search, kept so the winner is not built twice.
     let mut built: Vec<(String, Kernel, (u32, u32, u32))> = Vec::new();
-    let (cfg, tuning) = tune::pick(configs, |&cfg, first| {
+    let (cfg, tuning) = tune::pick(&configs, |&cfg, first| {
         let (kernel, groups) = build(cfg)?;
         out.poison(ctx)?;
         let t = timer.measure(

@@ -6,8 +6,8 @@ use std::fmt;
 
 use half::f16;
 
-use super::{Inputs, Output, fits, tuned};
-use crate::gpu::{Binding, Context};
+use super::{Inputs, KernelConfig, Operands, Output, fits, tuned};
+use crate::gpu::Context;
 use crate::workloads::{Case, CaseError, Prepared, require_f16, unroll, with_header};
 
 const BODY: &str = include_str!("../../../shaders/matmul.wgsl");
@@ -20,6 +20,8 @@ const TOLERANCE: f64 = 1e-4;
 /// One tunable configuration of the tiled kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Config {
+    /// f16 inputs (widened to f32 in workgroup memory) rather than f32.
+    half: bool,
     /// K depth of one staged slice.
     bk: u64,
     /// Columns of the C tile of one workgroup.
@@ -37,50 +39,60 @@ impl fmt::Display for Config {
 /// Candidates: 64-wide tiles suit skinny shapes (twice the workgroups), 128-wide ones the rest.
 const CONFIGS: [Config; 4] = [
     Config {
+        half: false,
         bk: 8,
         bn: 128,
         apad: 4,
     },
     Config {
+        half: false,
         bk: 16,
         bn: 128,
         apad: 4,
     },
     Config {
+        half: false,
         bk: 16,
         bn: 64,
         apad: 4,
     },
     Config {
+        half: false,
         bk: 16,
         bn: 64,
         apad: 0,
     },
 ];
 
-impl Config {
+impl KernelConfig for Config {
     /// Workgroup memory of the two staged slices, in bytes.
     fn workgroup_bytes(self) -> u64 {
         2 * self.bk * ((TILE + self.apad) + self.bn) * 4
     }
+
+    fn kernel(self, m: u64, n: u64) -> (String, (u32, u32, u32)) {
+        let grid = (n.div_ceil(self.bn) as u32, m.div_ceil(TILE) as u32, 1);
+        (source(self), grid)
+    }
 }
 
-fn source(half: bool, cfg: Config) -> String {
-    let t = if half { "f16" } else { "f32" };
+fn source(cfg: Config) -> String {
+    let t = if cfg.half { "f16" } else { "f32" };
     let header = format!(
         "alias IN = {t};\nconst BK: u32 = {}u;\nconst BN: u32 = {}u;\nconst APAD: u32 = {}u;",
         cfg.bk, cfg.bn, cfg.apad
     );
-    unroll(&with_header(half, &header, BODY), "kk", cfg.bk)
+    unroll(&with_header(cfg.half, &header, BODY), "kk", cfg.bk)
 }
 
 pub fn sources() -> Vec<(String, String)> {
     [("tiled-f32", false), ("tiled-f16-f32acc", true)]
         .iter()
         .flat_map(|&(name, half)| {
-            CONFIGS
-                .iter()
-                .map(move |&cfg| (format!("matmul-{name}-{cfg}"), source(half, cfg)))
+            CONFIGS.map(|c| {
+                let cfg = Config { half, ..c };
+                (format!("matmul-{name}-{cfg}"), source(cfg))
+            })
         })
         .collect()
 }
@@ -100,35 +112,14 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
             ctx.upload(label, bytemuck::cast_slice(values))
         }
     };
-    let abuf = upload("matmul a", &inputs.a)?;
-    let bbuf = upload("matmul b", &inputs.b)?;
-    let out = Output::new(ctx, m, n, false)?;
-    let dims = ctx.uniform(
-        "matmul dims",
-        bytemuck::cast_slice(&[m as u32, n as u32, k as u32, 0]),
-    )?;
-    let limit = u64::from(ctx.report.limits.max_compute_workgroup_storage_size);
-    let configs: Vec<Config> = CONFIGS
-        .into_iter()
-        .filter(|c| c.workgroup_bytes() <= limit)
-        .collect();
-    let cbuf = out.buf.clone();
-    tuned(ctx, case.scale, inputs, out, TOLERANCE, &configs, |cfg| {
-        let kernel = ctx.kernel(
-            &format!("matmul-{}-{cfg}", case.variant),
-            &source(half, cfg),
-            &[
-                Binding::ReadOnly(&abuf),
-                Binding::ReadOnly(&bbuf),
-                Binding::ReadWrite(&cbuf),
-                Binding::Uniform(&dims),
-            ],
-        )?;
-        Ok((
-            kernel,
-            (n.div_ceil(cfg.bn) as u32, m.div_ceil(TILE) as u32, 1),
-        ))
-    })
+    let ops = Operands {
+        a: upload("matmul a", &inputs.a)?,
+        b: upload("matmul b", &inputs.b)?,
+        dims: [m as u32, n as u32, k as u32, 0],
+        out: Output::new(ctx, m, n, false)?,
+    };
+    let configs = CONFIGS.map(|c| Config { half, ..c });
+    tuned(ctx, case, inputs, ops, TOLERANCE, &configs)
 }
 
 #[cfg(test)]
