@@ -5,6 +5,7 @@
 //! (schema `chipbench/result` v1) for a shared dataset.
 
 pub mod conditions;
+pub mod cost;
 pub mod gpu;
 pub mod host;
 pub mod report;
