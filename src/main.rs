@@ -13,6 +13,10 @@ use chipbench::cost::{
     AmortizedInputs, Catalog, Compute, Rate, Request, estimate, measured_matmul, parse_quantity,
 };
 use chipbench::gpu::{AdapterReport, DeviceChoice, discover, no_adapter_message};
+use chipbench::policy::measured::compare;
+use chipbench::policy::{
+    Database, Precision, Rule, Spec, Unit, check_against_epoch, classify, import_epoch,
+};
 use chipbench::report::table;
 use chipbench::runner::{RunOptions, default_path, run_device, slug};
 use chipbench::schema::{RunResult, Status};
@@ -58,6 +62,61 @@ enum Command {
     },
     /// Training compute, GPU-hours, days and dollars for a model on a chip.
     Cost(CostArgs),
+    /// The chip database: datasheet peaks, TPP, performance density and classification.
+    Chips {
+        /// Read Epoch AI's ML hardware CSV and list its rows as chip entries instead.
+        #[arg(long)]
+        import_epoch: Option<PathBuf>,
+        /// Rule vintage for the classification column: 2022-10, 2023-10, 2024-12, 2026-01.
+        #[arg(long, default_value = "2023-10")]
+        rule: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export-control classification (ECCN 3A090) of a chip, a raw spec, or a result's device.
+    Classify(ClassifyArgs),
+}
+
+#[derive(clap::Args)]
+struct ClassifyArgs {
+    /// A chip id from `chipbench chips` (or from --epoch).
+    #[arg(long, conflicts_with_all = ["peak", "result"])]
+    chip: Option<String>,
+    /// Also look chip ids up in Epoch AI's ML hardware CSV (ids `epoch:<name>`).
+    #[arg(long, requires = "chip")]
+    epoch: Option<PathBuf>,
+    /// A dense peak, PREC=VALUE in TFLOP/s or TOPS (PREC: fp64 fp32 tf32 bf16 fp16 int16 fp8
+    /// int8 int4 fp4); repeat for each precision.
+    #[arg(long, conflicts_with = "result")]
+    peak: Vec<String>,
+    /// Logic die area in mm^2 (FinFET/GAA dies only).
+    #[arg(long, requires = "peak")]
+    die_area: Option<f64>,
+    /// Designed or marketed for datacenters.
+    #[arg(long, requires = "peak", conflicts_with = "not_datacenter")]
+    datacenter: bool,
+    /// Not designed or marketed for datacenters.
+    #[arg(long, requires = "peak")]
+    not_datacenter: bool,
+    /// DRAM bandwidth in GB/s (the 2026-01 review test).
+    #[arg(long, requires = "peak")]
+    memory_bandwidth: Option<f64>,
+    /// Aggregate bidirectional interconnect in GB/s (the 2022-10 rule).
+    #[arg(long, requires = "peak")]
+    interconnect: Option<f64>,
+    /// Memory bandwidth density of the co-packaged HBM, GB/s/mm^2 (the 2024-12 rule).
+    #[arg(long, requires = "peak")]
+    hbm_density: Option<f64>,
+    /// A result file: its device's rated figures beside what it measured.
+    #[arg(long)]
+    result: Option<PathBuf>,
+    /// Rule vintage: 2022-10, 2023-10 (default), 2024-12, 2026-01.
+    #[arg(long, default_value = "2023-10")]
+    rule: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -126,6 +185,12 @@ impl<E: Into<anyhow::Error>> From<E> for Fatal {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` and the like ends quietly, as in other command-line tools.
+    #[cfg(unix)]
+    // SAFETY: restoring the default SIGPIPE action at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Devices { json } => devices(json),
@@ -143,6 +208,12 @@ fn main() -> ExitCode {
             contributor,
         ),
         Command::Cost(args) => cost(&args),
+        Command::Chips {
+            import_epoch,
+            rule,
+            json,
+        } => chips(import_epoch.as_deref(), &rule, json),
+        Command::Classify(args) => classify_cmd(&args),
     };
     match outcome {
         Ok(code) => code,
@@ -226,6 +297,150 @@ fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         println!("{}", serde_json::to_string_pretty(&e)?);
     } else {
         print!("{}", e.to_text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rule(name: &str) -> Result<Rule, Fatal> {
+    name.parse::<Rule>().map_err(|e| anyhow!(e).into())
+}
+
+fn chips(import: Option<&Path>, rule_name: &str, json: bool) -> Result<ExitCode, Fatal> {
+    let rule = rule(rule_name)?;
+    let list = match import {
+        Some(path) => {
+            let list = import_epoch(path)?;
+            let checks = check_against_epoch(&list);
+            let agree = checks.iter().filter(|c| c.agrees_tf32_as_19).count();
+            eprintln!(
+                "{} rows imported; chipbench's TPP agrees with Epoch's column for {agree} of {} rows \
+                 that have it (TF32 as 19 bits), {} with TF32 as 32 bits",
+                list.len(),
+                checks.len(),
+                checks.iter().filter(|c| c.agrees_tf32_as_32).count()
+            );
+            for c in checks.iter().filter(|c| !c.agrees_tf32_as_19) {
+                eprintln!("  {}: {}", c.id, c.reason.as_deref().unwrap_or(""));
+            }
+            list
+        }
+        None => Database::load()?.chips,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<34} {:<30} {:>4} {:>3} {:>8} {:<6} {:>6} {:<15} {:>9}",
+        "id",
+        "name",
+        "year",
+        "DC",
+        "TPP",
+        "argmax",
+        "PD",
+        format!("class {rule}"),
+        "mem GB/s"
+    );
+    for c in &list {
+        let spec = c.spec();
+        if spec.validate().is_err() {
+            continue;
+        }
+        let v = classify(&spec, rule);
+        let dc = match c.datacenter {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "?",
+        };
+        println!(
+            "{:<34} {:<30} {:>4} {:>3} {:>8.0} {:<6} {:>6} {:<15} {:>9}",
+            c.id,
+            c.name.chars().take(30).collect::<String>(),
+            c.year.map_or("-".to_string(), |y| y.to_string()),
+            dc,
+            v.tpp,
+            v.argmax_precision.name(),
+            v.performance_density
+                .map_or("-".to_string(), |p| format!("{p:.2}")),
+            v.clause.unwrap_or(v.classification.name()),
+            c.memory_bandwidth_gbps
+                .map_or("-".to_string(), |b| format!("{b:.0}")),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
+    let rule = rule(&a.rule)?;
+    let mut db = Database::load()?;
+    if let Some(path) = &a.result {
+        let result = RunResult::read(path)?;
+        let c = compare(&db, &result, rule);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&c)?);
+        } else {
+            print!("{}", c.to_text());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (spec, label) = match &a.chip {
+        Some(id) => {
+            if let Some(path) = &a.epoch {
+                db.extend(import_epoch(path)?);
+            }
+            let chip = db.get(id)?;
+            (
+                chip.spec(),
+                format!("{} {} ({})", chip.vendor, chip.name, chip.id),
+            )
+        }
+        None if !a.peak.is_empty() => {
+            let mut peaks = std::collections::BTreeMap::new();
+            for p in &a.peak {
+                let (prec, value) = p
+                    .split_once('=')
+                    .ok_or_else(|| anyhow!("--peak {p:?}: expected PREC=VALUE, e.g. bf16=989.4"))?;
+                let prec: Precision = prec.parse().map_err(|e: String| anyhow!(e))?;
+                let value: f64 = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow!("--peak {p:?}: {value:?} is not a number"))?;
+                peaks.insert(prec, value);
+            }
+            let spec = Spec {
+                units: vec![Unit {
+                    name: "chip".to_string(),
+                    peaks,
+                }],
+                die_area_mm2: a.die_area,
+                datacenter: if a.datacenter {
+                    Some(true)
+                } else if a.not_datacenter {
+                    Some(false)
+                } else {
+                    None
+                },
+                memory_bandwidth_gbps: a.memory_bandwidth,
+                interconnect_gbps: a.interconnect,
+                hbm_density: a.hbm_density,
+            };
+            (spec, "the given spec".to_string())
+        }
+        None => {
+            return Err(anyhow!(
+                "give --chip ID, --peak PREC=VALUE (repeatable), or --result FILE"
+            )
+            .into());
+        }
+    };
+    spec.validate().map_err(|e| anyhow!(e))?;
+    let v = classify(&spec, rule);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("{label}:");
+        print!("{}", v.to_text());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -192,7 +192,9 @@ pub fn run_device(
         host: Host::this(),
         device: Device {
             adapter: report.clone(),
-            chip: None,
+            chip: crate::policy::Database::load()
+                .ok()
+                .and_then(|db| db.for_adapter(&report.name).map(|c| c.id.clone())),
         },
         conditions: Conditions::before(report.vendor_id, &pci),
         settings: Settings {

@@ -1,0 +1,316 @@
+//! The chip database (data/chips.toml) and the import of Epoch AI's ML hardware dataset.
+//!
+//! Entries carry datasheet figures with a source per figure group and mark estimates; lookups
+//! by id suggest close matches, and adapter names as wgpu reports them map results to chips.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::spec::{Precision, Spec, Unit};
+
+const CHIPS_TOML: &str = include_str!("../../data/chips.toml");
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ChipError {
+    #[error("{0}")]
+    Unknown(String),
+    #[error("{path}: {message}")]
+    Import { path: String, message: String },
+    #[error("data/chips.toml: {0}")]
+    Data(String),
+}
+
+/// One accelerator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chip {
+    pub id: String,
+    pub vendor: String,
+    pub name: String,
+    pub year: Option<u32>,
+    /// Designed or marketed for datacenters; absent when unknown (Epoch imports).
+    pub datacenter: Option<bool>,
+    /// Dense peaks of a single-unit chip, TFLOP/s or TOPS.
+    #[serde(default)]
+    pub peaks: BTreeMap<Precision, f64>,
+    /// Processing units of a chip with several (each with its own peaks).
+    #[serde(default)]
+    pub units: Vec<Unit>,
+    pub memory_bandwidth_gbps: Option<f64>,
+    pub interconnect_gbps: Option<f64>,
+    pub die_area_mm2: Option<f64>,
+    #[serde(default)]
+    pub wgpu_names: Vec<String>,
+    /// Figures that are not the vendor's (field names, `peaks` or `peaks.fp8` and so on).
+    #[serde(default)]
+    pub estimates: Vec<String>,
+    #[serde(default)]
+    pub sources: BTreeMap<String, String>,
+    /// Epoch AI's own TPP for imported rows, to compare with.
+    #[serde(default)]
+    pub epoch_tpp: Option<f64>,
+}
+
+impl Chip {
+    pub fn spec(&self) -> Spec {
+        let units = if self.units.is_empty() {
+            vec![Unit {
+                name: self.name.clone(),
+                peaks: self.peaks.clone(),
+            }]
+        } else {
+            self.units.clone()
+        };
+        Spec {
+            units,
+            die_area_mm2: self.die_area_mm2,
+            datacenter: self.datacenter,
+            memory_bandwidth_gbps: self.memory_bandwidth_gbps,
+            interconnect_gbps: self.interconnect_gbps,
+            hbm_density: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ChipsFile {
+    chip: Vec<Chip>,
+}
+
+/// The shipped database plus any imported entries.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub chips: Vec<Chip>,
+}
+
+impl Database {
+    pub fn load() -> Result<Self, ChipError> {
+        let file: ChipsFile =
+            toml::from_str(CHIPS_TOML).map_err(|e| ChipError::Data(e.to_string()))?;
+        for c in &file.chip {
+            c.spec()
+                .validate()
+                .map_err(|e| ChipError::Data(format!("{}: {e}", c.id)))?;
+        }
+        Ok(Database { chips: file.chip })
+    }
+
+    /// Adds entries (e.g. an Epoch import); ids already present are kept as they were.
+    pub fn extend(&mut self, more: Vec<Chip>) {
+        for c in more {
+            if !self.chips.iter().any(|x| x.id == c.id) {
+                self.chips.push(c);
+            }
+        }
+    }
+
+    /// The chip with this id, or an error naming the closest ids.
+    pub fn get(&self, id: &str) -> Result<&Chip, ChipError> {
+        if let Some(c) = self.chips.iter().find(|c| c.id.eq_ignore_ascii_case(id)) {
+            return Ok(c);
+        }
+        let needle = id.to_lowercase();
+        let mut ranked: Vec<(usize, &str)> = self
+            .chips
+            .iter()
+            .map(|c| {
+                let d = if c.id.contains(&needle) {
+                    0
+                } else {
+                    strsim::levenshtein(&needle, &c.id)
+                };
+                (d, c.id.as_str())
+            })
+            .collect();
+        ranked.sort();
+        let close: Vec<&str> = ranked.iter().take(3).map(|(_, id)| *id).collect();
+        Err(ChipError::Unknown(format!(
+            "unknown chip {id:?}; closest: {} (`chipbench chips` lists them all)",
+            close.join(", ")
+        )))
+    }
+
+    /// The chip whose wgpu adapter names include `adapter_name` (case-insensitive).
+    pub fn for_adapter(&self, adapter_name: &str) -> Option<&Chip> {
+        let name = adapter_name.trim().to_lowercase();
+        self.chips
+            .iter()
+            .find(|c| c.wgpu_names.iter().any(|n| n.to_lowercase() == name))
+    }
+}
+
+/// How chipbench's TPP for an imported row compares with Epoch AI's own column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpochCheck {
+    pub id: String,
+    pub epoch_tpp: f64,
+    pub tpp_tf32_as_19: f64,
+    pub tpp_tf32_as_32: f64,
+    pub agrees_tf32_as_19: bool,
+    pub agrees_tf32_as_32: bool,
+    /// Why the two differ, where they do.
+    pub reason: Option<String>,
+}
+
+/// Compares the TPP computed from each imported row's peaks with Epoch's TPP column (within
+/// 0.5%), both ways of counting TF32.
+pub fn check_against_epoch(chips: &[Chip]) -> Vec<EpochCheck> {
+    chips
+        .iter()
+        .filter_map(|c| {
+            let epoch = c.epoch_tpp?;
+            let spec = c.spec();
+            let (t19, t32) = (spec.tpp(19)?, spec.tpp(32)?);
+            let near = |v: f64| (v - epoch).abs() <= 0.005 * epoch;
+            let (a19, a32) = (near(t19.value), near(t32.value));
+            let reason = match (a19, a32) {
+                (true, true) => None,
+                (true, false) => Some(format!(
+                    "agrees only with TF32 as 19 bits (as 32 bits TF32 decides: {:.0})",
+                    t32.value
+                )),
+                (false, true) => Some(format!(
+                    "agrees only with TF32 as 32 bits (as 19 bits: {:.0})",
+                    t19.value
+                )),
+                (false, false) => Some(format!(
+                    "inconsistent row: Epoch's TPP {epoch:.0} does not follow from its own peak columns, which give {:.0} ({} x {} bits)",
+                    t19.value,
+                    t19.argmax_peak,
+                    t19.argmax.bits(19)
+                )),
+            };
+            Some(EpochCheck {
+                id: c.id.clone(),
+                epoch_tpp: epoch,
+                tpp_tf32_as_19: t19.value,
+                tpp_tf32_as_32: t32.value,
+                agrees_tf32_as_19: a19,
+                agrees_tf32_as_32: a32,
+                reason,
+            })
+        })
+        .collect()
+}
+
+/// Epoch AI's columns for each precision (FLOP/s or OP/s). The tensor 16-bit column is the
+/// bf16 figure; the plain FP16 column the fp16 one.
+const EPOCH_PEAKS: [(&str, Precision); 10] = [
+    (
+        "FP64 (double precision) performance (FLOP/s)",
+        Precision::Fp64,
+    ),
+    (
+        "FP32 (single precision) performance (FLOP/s)",
+        Precision::Fp32,
+    ),
+    (
+        "TF32 (TensorFloat-32) performance (FLOP/s)",
+        Precision::Tf32,
+    ),
+    ("Tensor-FP16/BF16 performance (FLOP/s)", Precision::Bf16),
+    (
+        "FP16 (half precision) performance (FLOP/s)",
+        Precision::Fp16,
+    ),
+    ("INT16 performance (OP/s)", Precision::Int16),
+    ("FP8 performance (FLOP/s)", Precision::Fp8),
+    ("INT8 performance (OP/s)", Precision::Int8),
+    ("INT4 performance (OP/s)", Precision::Int4),
+    ("FP4 performance (FLOP/s)", Precision::Fp4),
+];
+
+/// Reads Epoch AI's ML hardware CSV into chip entries (ids `epoch:<name>`), converting its
+/// units (FLOP/s, byte/s) to the database's (T(FL)OP/s, GB/s). Rows without any peak are
+/// skipped; the datacenter flag is unknown, since Epoch does not record it.
+pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
+    let err = |message: String| ChipError::Import {
+        path: path.display().to_string(),
+        message,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| err(e.to_string()))?;
+    let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let name_col = col("Hardware name").ok_or_else(|| err("no \"Hardware name\" column".into()))?;
+    let peak_cols: Vec<(usize, Precision)> = EPOCH_PEAKS
+        .iter()
+        .filter_map(|(h, p)| col(h).map(|i| (i, *p)))
+        .collect();
+    if peak_cols.is_empty() {
+        return Err(err("none of Epoch's performance columns is present".into()));
+    }
+    let (vendor_col, date_col, bw_col, link_col, die_col, tpp_col, sheet_col) = (
+        col("Manufacturer"),
+        col("Release date"),
+        col("Memory bandwidth (byte/s)"),
+        col("Intranode bandwidth (byte/s)"),
+        col("Die Size (mm^2)"),
+        col("Total processing performance (bit-OP/s)"),
+        col("Link to datasheet"),
+    );
+    let mut out = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| err(format!("row {}: {e}", line + 2)))?;
+        let text = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let number = |i: Option<usize>| -> Result<Option<f64>, ChipError> {
+            match text(i) {
+                None => Ok(None),
+                Some(s) => s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        err(format!("row {}: {s:?} is not a positive number", line + 2))
+                    }),
+            }
+        };
+        let name = match text(Some(name_col)) {
+            Some(n) => n.to_string(),
+            None => continue,
+        };
+        let mut peaks = BTreeMap::new();
+        for &(i, p) in &peak_cols {
+            if let Some(v) = number(Some(i))? {
+                peaks.insert(p, v / 1e12);
+            }
+        }
+        if peaks.is_empty() {
+            continue;
+        }
+        let mut sources = BTreeMap::new();
+        sources.insert(
+            "all".to_string(),
+            format!(
+                "Epoch AI, Data on Machine Learning Hardware (CC-BY 4.0){}",
+                text(sheet_col)
+                    .map(|s| format!("; datasheet: {}", s.split_whitespace().next().unwrap_or("")))
+                    .unwrap_or_default()
+            ),
+        );
+        out.push(Chip {
+            id: format!("epoch:{}", crate::runner::slug(&name)),
+            vendor: text(vendor_col).unwrap_or("unknown").to_string(),
+            name,
+            year: text(date_col)
+                .and_then(|d| d.get(..4))
+                .and_then(|y| y.parse().ok()),
+            datacenter: None,
+            peaks,
+            units: Vec::new(),
+            memory_bandwidth_gbps: number(bw_col)?.map(|v| v / 1e9),
+            interconnect_gbps: number(link_col)?.map(|v| v / 1e9),
+            die_area_mm2: number(die_col)?,
+            wgpu_names: Vec::new(),
+            estimates: Vec::new(),
+            sources,
+            epoch_tpp: number(tpp_col)?.map(|v| v / 1e12),
+        });
+    }
+    Ok(out)
+}

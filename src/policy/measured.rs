@@ -1,0 +1,148 @@
+//! Measured beside rated: a result's throughput next to the legal figures of the chip it ran
+//! on. A measured TFLOP/s times the bit length is an "effective bit-weighted throughput", labelled
+//! as such and never as TPP; the ratio to the datasheet peak at that precision says how much of
+//! the rated figure the kernel reached.
+
+use serde::Serialize;
+
+use super::chips::{Chip, Database};
+use super::rules::{Rule, Verdict, classify};
+use super::spec::Precision;
+use crate::schema::{RunResult, Status};
+
+/// One measured workload beside the chip's rated peak.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeasuredRate {
+    pub workload: String,
+    pub variant: String,
+    pub shape: String,
+    pub precision: String,
+    pub measured_tflops: f64,
+    pub bits: u32,
+    /// Measured TFLOP/s × bits: not TPP.
+    pub effective_bit_weighted_throughput: f64,
+    pub rated_peak_tflops: Option<f64>,
+    pub measured_over_rated: Option<f64>,
+}
+
+/// The comparison for one result file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub device: String,
+    pub chip: Option<String>,
+    /// The legal classification from datasheet peaks; absent when no chip entry matches.
+    pub rated: Option<Verdict>,
+    pub measured: Vec<MeasuredRate>,
+}
+
+fn precision_of(inputs: &str) -> Option<Precision> {
+    match inputs {
+        "f64" => Some(Precision::Fp64),
+        "f32" => Some(Precision::Fp32),
+        "tf32" => Some(Precision::Tf32),
+        "bf16" => Some(Precision::Bf16),
+        "f16" => Some(Precision::Fp16),
+        "fp8" => Some(Precision::Fp8),
+        "i8" | "int8" => Some(Precision::Int8),
+        _ => None,
+    }
+}
+
+/// Compares `result` with its chip's entry under `rule`.
+pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
+    let chip: Option<&Chip> = result
+        .device
+        .chip
+        .as_deref()
+        .and_then(|id| db.get(id).ok())
+        .or_else(|| db.for_adapter(&result.device.adapter.name));
+    let spec = chip.map(Chip::spec);
+    let measured = result
+        .workloads
+        .iter()
+        .filter(|w| w.status == Status::Ok)
+        .filter_map(|w| {
+            let tflops = w.throughput.as_ref()?.tflops?;
+            let p = precision_of(&w.precision.inputs)?;
+            let bits = p.bits(19);
+            let rated = spec.as_ref().and_then(|s| s.peak(p));
+            Some(MeasuredRate {
+                workload: w.workload.clone(),
+                variant: w.variant.clone(),
+                shape: w
+                    .shape
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                precision: w.precision.inputs.clone(),
+                measured_tflops: tflops,
+                bits,
+                effective_bit_weighted_throughput: tflops * f64::from(bits),
+                rated_peak_tflops: rated,
+                measured_over_rated: rated.map(|r| tflops / r),
+            })
+        })
+        .collect();
+    Comparison {
+        device: result.device.adapter.name.clone(),
+        chip: chip.map(|c| c.id.clone()),
+        rated: spec.map(|s| classify(&s, rule)),
+        measured,
+    }
+}
+
+impl Comparison {
+    pub fn to_text(&self) -> String {
+        let mut out = Vec::new();
+        match (&self.chip, &self.rated) {
+            (Some(id), Some(v)) => {
+                out.push(format!("{} is chip {id} in the database.", self.device));
+                out.push(format!(
+                    "Rated (datasheet peaks): TPP {:.0}, performance density {}; {}{} under the {} rule.",
+                    v.tpp,
+                    v.performance_density
+                        .map_or("unknown".to_string(), |pd| format!("{pd:.2}")),
+                    v.classification.name(),
+                    v.clause.map(|c| format!(" ({c})")).unwrap_or_default(),
+                    v.rule
+                ));
+                if let Some(h) = v
+                    .headroom
+                    .iter()
+                    .find(|h| h.tpp_threshold == v.nearest_threshold)
+                {
+                    out.push(format!(
+                        "Nearest threshold: TPP {:.0} ({:.2}x); the largest dense 16-bit rate under it is {:.1} TFLOP/s.",
+                        h.tpp_threshold, h.ratio, h.max_dense_16bit_tflops
+                    ));
+                }
+            }
+            _ => out.push(format!(
+                "{} has no entry in the chip database: only the measured side is shown.",
+                self.device
+            )),
+        }
+        out.push(
+            "Measured (effective bit-weighted throughput = measured TFLOP/s x bits; not TPP):"
+                .to_string(),
+        );
+        for m in &self.measured {
+            out.push(format!(
+                "  {:<8} {:<18} {:<22} {:<5} {:>9.2} TFLOP/s x {:>2} = {:>9.1}   rated {:>9}   measured/rated {}",
+                m.workload,
+                m.variant,
+                m.shape,
+                m.precision,
+                m.measured_tflops,
+                m.bits,
+                m.effective_bit_weighted_throughput,
+                m.rated_peak_tflops
+                    .map_or("-".to_string(), |r| format!("{r:.1}")),
+                m.measured_over_rated
+                    .map_or("-".to_string(), |r| format!("{r:.3}"))
+            ));
+        }
+        out.join("\n") + "\n"
+    }
+}

@@ -1,0 +1,446 @@
+//! The ECCN 3A090 rule vintages and the classification they give a chip.
+//!
+//! - `2022-10` (87 FR 62186): aggregate interconnect >= 600 GB/s AND TPP >= 4800.
+//! - `2023-10` (88 FR 73458, the default): TPP and performance density thresholds, the
+//!   not-datacenter note, and License Exception NAC/ACA eligibility.
+//! - `2024-12` (89 FR 96790): adds 3A090.c for HBM with memory bandwidth density > 2 GB/s/mm^2
+//!   (which excludes HBM co-packaged with a logic IC; the IC is classified by TPP/PD).
+//! - `2026-01` (91 FR 1684): China/Macau licence review is case-by-case for controlled chips
+//!   with TPP < 21,000 and DRAM bandwidth < 6,500 GB/s.
+//!
+//! Legal figures come from datasheet peaks only; a measured rate is never passed off as TPP.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::spec::{Precision, Spec};
+
+/// A rule vintage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Rule {
+    #[serde(rename = "2022-10")]
+    Oct2022,
+    #[serde(rename = "2023-10")]
+    Oct2023,
+    #[serde(rename = "2024-12")]
+    Dec2024,
+    #[serde(rename = "2026-01")]
+    Jan2026,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 4] = [Rule::Oct2022, Rule::Oct2023, Rule::Dec2024, Rule::Jan2026];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Oct2022 => "2022-10",
+            Rule::Oct2023 => "2023-10",
+            Rule::Dec2024 => "2024-12",
+            Rule::Jan2026 => "2026-01",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Rule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Rule::ALL
+            .into_iter()
+            .find(|r| r.name() == s.trim())
+            .ok_or_else(|| {
+                let known: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+                format!("unknown rule vintage {s:?}; known: {}", known.join(", "))
+            })
+    }
+}
+
+/// The outcome classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Class {
+    #[serde(rename = "3A090.a")]
+    A,
+    #[serde(rename = "3A090.b")]
+    B,
+    #[serde(rename = "not-controlled")]
+    NotControlled,
+    #[serde(rename = "undetermined")]
+    Undetermined,
+}
+
+impl Class {
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::A => "3A090.a",
+            Class::B => "3A090.b",
+            Class::NotControlled => "not-controlled",
+            Class::Undetermined => "undetermined",
+        }
+    }
+
+    /// Higher is more controlled; for the monotonicity property.
+    pub fn severity(self) -> u8 {
+        match self {
+            Class::NotControlled => 0,
+            Class::Undetermined => 1,
+            Class::B => 2,
+            Class::A => 3,
+        }
+    }
+}
+
+/// One classification step: class, clause and why.
+#[derive(Debug, Clone, PartialEq)]
+struct Outcome {
+    class: Class,
+    clause: Option<&'static str>,
+    why: String,
+}
+
+fn outcome(class: Class, clause: Option<&'static str>, why: String) -> Outcome {
+    Outcome { class, clause, why }
+}
+
+/// The 2023 thresholds for a chip designed or marketed for datacenters.
+fn datacenter_2023(tpp: f64, pd: Option<f64>) -> Outcome {
+    if tpp >= 4800.0 {
+        return outcome(Class::A, Some("3A090.a.1"), format!("TPP {tpp:.0} >= 4800"));
+    }
+    if tpp < 1600.0 {
+        return outcome(
+            Class::NotControlled,
+            None,
+            format!("TPP {tpp:.0} < 1600, below every 3A090 threshold"),
+        );
+    }
+    let Some(pd) = pd else {
+        return outcome(
+            Class::Undetermined,
+            None,
+            format!(
+                "TPP {tpp:.0} is between 1600 and 4800, where performance density decides, \
+                 and the die area is unknown"
+            ),
+        );
+    };
+    if pd >= 5.92 {
+        outcome(
+            Class::A,
+            Some("3A090.a.2"),
+            format!("TPP {tpp:.0} >= 1600 and PD {pd:.2} >= 5.92"),
+        )
+    } else if (2400.0..4800.0).contains(&tpp) && pd >= 1.6 {
+        outcome(
+            Class::B,
+            Some("3A090.b.1"),
+            format!("2400 <= TPP {tpp:.0} < 4800 and 1.6 <= PD {pd:.2} < 5.92"),
+        )
+    } else if pd >= 3.2 {
+        outcome(
+            Class::B,
+            Some("3A090.b.2"),
+            format!("TPP {tpp:.0} >= 1600 and 3.2 <= PD {pd:.2} < 5.92"),
+        )
+    } else {
+        outcome(
+            Class::NotControlled,
+            None,
+            format!("TPP {tpp:.0} with PD {pd:.2} meets neither 3A090.a nor 3A090.b"),
+        )
+    }
+}
+
+/// The 2023 rule including the note for items not designed or marketed for datacenters.
+fn rule_2023(tpp: f64, pd: Option<f64>, datacenter: bool) -> Outcome {
+    if datacenter {
+        datacenter_2023(tpp, pd)
+    } else if tpp >= 4800.0 {
+        outcome(
+            Class::A,
+            Some("3A090.a.1"),
+            format!("TPP {tpp:.0} >= 4800; the not-datacenter note does not apply at this TPP"),
+        )
+    } else {
+        outcome(
+            Class::NotControlled,
+            None,
+            format!(
+                "not designed or marketed for datacenters and TPP {tpp:.0} < 4800: excluded by \
+                 the note to 3A090"
+            ),
+        )
+    }
+}
+
+fn rule_2022(tpp: f64, interconnect: Option<f64>) -> Outcome {
+    if tpp < 4800.0 {
+        return outcome(Class::NotControlled, None, format!("TPP {tpp:.0} < 4800"));
+    }
+    match interconnect {
+        Some(i) if i >= 600.0 => outcome(
+            Class::A,
+            Some("3A090.a.1"),
+            format!("TPP {tpp:.0} >= 4800 and interconnect {i:.0} GB/s >= 600"),
+        ),
+        Some(i) => outcome(
+            Class::NotControlled,
+            None,
+            format!("TPP {tpp:.0} >= 4800 but interconnect {i:.0} GB/s < 600"),
+        ),
+        None => outcome(
+            Class::Undetermined,
+            None,
+            format!(
+                "TPP {tpp:.0} >= 4800 and the interconnect bandwidth, which decides, is unknown"
+            ),
+        ),
+    }
+}
+
+/// Applies `rule` to a TPP, resolving an unknown datacenter flag when both answers agree.
+fn apply(rule: Rule, spec: &Spec, tpp: f64, pd: Option<f64>) -> Outcome {
+    if rule == Rule::Oct2022 {
+        return rule_2022(tpp, spec.interconnect_gbps);
+    }
+    match spec.datacenter {
+        Some(dc) => rule_2023(tpp, pd, dc),
+        None => {
+            let (yes, no) = (rule_2023(tpp, pd, true), rule_2023(tpp, pd, false));
+            if (yes.class, yes.clause) == (no.class, no.clause) {
+                outcome(
+                    yes.class,
+                    yes.clause,
+                    format!("{} (whether or not designed for datacenters)", yes.why),
+                )
+            } else {
+                outcome(
+                    Class::Undetermined,
+                    None,
+                    format!(
+                        "depends on whether it is designed or marketed for datacenters: if so, \
+                         {} ({}); if not, {} ({})",
+                        yes.class.name(),
+                        yes.why,
+                        no.class.name(),
+                        no.why
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// How far a chip is from one TPP threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headroom {
+    pub tpp_threshold: f64,
+    /// TPP over the threshold.
+    pub ratio: f64,
+    /// The largest dense 16-bit rate, in TFLOP/s, whose TPP stays under the threshold.
+    pub max_dense_16bit_tflops: f64,
+    /// The same for 8-bit, in TOPS.
+    pub max_dense_8bit_tops: f64,
+}
+
+/// The HBM control's view of a co-packaged stack (2024-12 and later).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HbmNote {
+    pub memory_bandwidth_density: f64,
+    /// A stack sold on its own above 2 GB/s/mm^2 is 3A090.c.
+    pub stack_is_3a090c: bool,
+    /// License Exception HBM covers 3A090.c stacks below 3.3 GB/s/mm^2.
+    pub license_exception_hbm: bool,
+    pub note: String,
+}
+
+/// Everything `classify` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub rule: Rule,
+    /// TPP with TF32 counted as 19 bits (its input bit length).
+    pub tpp: f64,
+    /// TPP with TF32 counted as 32 bits.
+    pub tpp_tf32_as_32: f64,
+    pub argmax_precision: Precision,
+    pub argmax_peak: f64,
+    pub performance_density: Option<f64>,
+    pub datacenter: Option<bool>,
+    pub classification: Class,
+    pub clause: Option<&'static str>,
+    pub nac_eligible: bool,
+    pub explanation: String,
+    pub tf32: String,
+    /// China/Macau review under the 2026-01 rule: "case-by-case", "presumption of denial" or
+    /// "undetermined"; absent for other vintages and uncontrolled chips.
+    pub china_review: Option<String>,
+    pub hbm: Option<HbmNote>,
+    pub headroom: Vec<Headroom>,
+    pub nearest_threshold: f64,
+}
+
+/// TPP thresholds a chip can sit near, in all vintages.
+const TPP_THRESHOLDS: [f64; 4] = [1600.0, 2400.0, 4800.0, 21000.0];
+
+/// Classifies `spec` under `rule`. The spec must be valid ([`Spec::validate`]).
+pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
+    let t19 = spec.tpp(19).expect("a validated spec has a peak");
+    let t32 = spec.tpp(32).expect("a validated spec has a peak");
+    let pd19 = spec.density(t19.value);
+    let o19 = apply(rule, spec, t19.value, pd19);
+    let o32 = apply(rule, spec, t32.value, spec.density(t32.value));
+    let (mut o, tf32) = if t32.value == t19.value {
+        (o19, "TF32's bit length changes nothing here".to_string())
+    } else if (o19.class, o19.clause) == (o32.class, o32.clause) {
+        (
+            o19,
+            format!(
+                "TF32 counted as 32 bits gives TPP {:.0} (argmax {}); the classification is the same",
+                t32.value, t32.argmax
+            ),
+        )
+    } else {
+        (
+            outcome(
+                Class::Undetermined,
+                None,
+                format!(
+                    "TF32's bit length decides: as 19 bits, {} ({}); as 32 bits, TPP {:.0} gives {} ({})",
+                    o19.class.name(),
+                    o19.why,
+                    t32.value,
+                    o32.class.name(),
+                    o32.why
+                ),
+            ),
+            "TF32's bit length decides the classification".to_string(),
+        )
+    };
+    let dc = spec.datacenter;
+    let nac_eligible = rule != Rule::Oct2022
+        && match o.class {
+            Class::A => dc == Some(false),
+            Class::B => dc == Some(true),
+            _ => false,
+        };
+    let controlled = matches!(o.class, Class::A | Class::B);
+    let china_review = (rule == Rule::Jan2026 && controlled).then(|| {
+        match (t19.value < 21000.0, spec.memory_bandwidth_gbps) {
+            (false, _) => "presumption of denial (TPP >= 21,000)".to_string(),
+            (true, Some(bw)) if bw < 6500.0 => "case-by-case".to_string(),
+            (true, Some(_)) => "presumption of denial (DRAM bandwidth >= 6,500 GB/s)".to_string(),
+            (true, None) => "undetermined (DRAM bandwidth unknown)".to_string(),
+        }
+    });
+    let hbm = match (rule, spec.hbm_density) {
+        (Rule::Dec2024 | Rule::Jan2026, Some(d)) => Some(HbmNote {
+            memory_bandwidth_density: d,
+            stack_is_3a090c: d > 2.0,
+            license_exception_hbm: d > 2.0 && d < 3.3,
+            note: "3A090.c covers HBM stacks; HBM co-packaged with a logic IC is excluded and the \
+                   IC is classified by TPP and performance density"
+                .to_string(),
+        }),
+        _ => None,
+    };
+    let headroom: Vec<Headroom> = TPP_THRESHOLDS
+        .iter()
+        .map(|&th| Headroom {
+            tpp_threshold: th,
+            ratio: t19.value / th,
+            max_dense_16bit_tflops: th / 16.0,
+            max_dense_8bit_tops: th / 8.0,
+        })
+        .collect();
+    let nearest = headroom
+        .iter()
+        .min_by(|a, b| a.ratio.ln().abs().total_cmp(&b.ratio.ln().abs()))
+        .map_or(4800.0, |h| h.tpp_threshold);
+
+    let mut why = format!(
+        "TPP {:.0} from {} ({} x {} bits)",
+        t19.value,
+        t19.argmax,
+        t19.argmax_peak,
+        t19.argmax.bits(19)
+    );
+    match pd19 {
+        Some(pd) => why.push_str(&format!(", performance density {pd:.2} per mm^2")),
+        None => why.push_str(", performance density unknown (no die area)"),
+    }
+    why.push_str(&format!(". Under the {rule} rule: {}", o.why));
+    if let Some(clause) = o.clause {
+        why.push_str(&format!(", so {clause}"));
+    }
+    if nac_eligible {
+        why.push_str("; eligible for License Exception NAC/ACA");
+    }
+    if let Some(review) = &china_review {
+        why.push_str(&format!("; China/Macau licence review: {review}"));
+    }
+    why.push('.');
+    o.why = why;
+    Verdict {
+        rule,
+        tpp: t19.value,
+        tpp_tf32_as_32: t32.value,
+        argmax_precision: t19.argmax,
+        argmax_peak: t19.argmax_peak,
+        performance_density: pd19,
+        datacenter: dc,
+        classification: o.class,
+        clause: o.clause,
+        nac_eligible,
+        explanation: o.why,
+        tf32,
+        china_review,
+        hbm,
+        headroom,
+        nearest_threshold: nearest,
+    }
+}
+
+impl Verdict {
+    /// The verdict in sentences.
+    pub fn to_text(&self) -> String {
+        let mut out = vec![format!(
+            "{} under the {} rule{}",
+            self.classification.name(),
+            self.rule,
+            self.clause.map(|c| format!(" ({c})")).unwrap_or_default()
+        )];
+        out.push(self.explanation.clone());
+        out.push(self.tf32.clone() + ".");
+        if let Some(h) = &self.hbm {
+            out.push(format!(
+                "HBM at {:.2} GB/s/mm^2: a stack sold on its own {} 3A090.c{}; {}.",
+                h.memory_bandwidth_density,
+                if h.stack_is_3a090c { "is" } else { "is not" },
+                if h.license_exception_hbm {
+                    " (License Exception HBM eligible)"
+                } else {
+                    ""
+                },
+                h.note
+            ));
+        }
+        if let Some(h) = self
+            .headroom
+            .iter()
+            .find(|h| h.tpp_threshold == self.nearest_threshold)
+        {
+            out.push(format!(
+                "Nearest threshold: TPP {:.0} (this chip: {:.2}x). The largest dense 16-bit rate \
+                 that stays under it is {:.1} TFLOP/s, or {:.1} TOPS at 8 bits.",
+                h.tpp_threshold, h.ratio, h.max_dense_16bit_tflops, h.max_dense_8bit_tops
+            ));
+        }
+        out.join("\n") + "\n"
+    }
+}

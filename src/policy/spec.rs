@@ -1,0 +1,249 @@
+//! What a chip is, for the rules: dense peaks per precision and processing unit, die area,
+//! memory and interconnect bandwidth, and whether it is designed or marketed for datacenters;
+//! and the two numbers the rules are written in, TPP and performance density.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A precision a datasheet quotes a peak for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    Fp64,
+    Fp32,
+    Tf32,
+    Bf16,
+    Fp16,
+    Int16,
+    Fp8,
+    Int8,
+    Int4,
+    Fp4,
+}
+
+impl Precision {
+    pub const ALL: [Precision; 10] = [
+        Precision::Fp64,
+        Precision::Fp32,
+        Precision::Tf32,
+        Precision::Bf16,
+        Precision::Fp16,
+        Precision::Int16,
+        Precision::Fp8,
+        Precision::Int8,
+        Precision::Int4,
+        Precision::Fp4,
+    ];
+
+    /// The rule's "bit length of the operation". TF32 is ambiguous: its inputs carry 19 bits
+    /// (sign, 8 exponent, 10 mantissa) in 32-bit registers; `tf32_bits` says which to use.
+    pub fn bits(self, tf32_bits: u32) -> u32 {
+        match self {
+            Precision::Fp64 => 64,
+            Precision::Fp32 => 32,
+            Precision::Tf32 => tf32_bits,
+            Precision::Bf16 | Precision::Fp16 | Precision::Int16 => 16,
+            Precision::Fp8 | Precision::Int8 => 8,
+            Precision::Int4 | Precision::Fp4 => 4,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Fp64 => "fp64",
+            Precision::Fp32 => "fp32",
+            Precision::Tf32 => "tf32",
+            Precision::Bf16 => "bf16",
+            Precision::Fp16 => "fp16",
+            Precision::Int16 => "int16",
+            Precision::Fp8 => "fp8",
+            Precision::Int8 => "int8",
+            Precision::Int4 => "int4",
+            Precision::Fp4 => "fp4",
+        }
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().to_ascii_lowercase();
+        Precision::ALL
+            .into_iter()
+            .find(|p| p.name() == t)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Precision::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown precision {s:?}; known: {}", known.join(", "))
+            })
+    }
+}
+
+/// One processing unit (a GPU, a neural engine) with its dense peaks, in T(FL)OP/s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub name: String,
+    pub peaks: BTreeMap<Precision, f64>,
+}
+
+/// The figures the rules look at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    pub units: Vec<Unit>,
+    /// Logic dies on non-planar nodes, mm^2.
+    pub die_area_mm2: Option<f64>,
+    /// Designed or marketed for use in datacenters; `None` when unknown.
+    pub datacenter: Option<bool>,
+    pub memory_bandwidth_gbps: Option<f64>,
+    /// Aggregate bidirectional chip-to-chip transfer rate, GB/s (the 2022 rule).
+    pub interconnect_gbps: Option<f64>,
+    /// Memory bandwidth density of a co-packaged HBM stack, GB/s/mm^2 (the 2024 rule).
+    pub hbm_density: Option<f64>,
+}
+
+/// TPP and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tpp {
+    pub value: f64,
+    /// The precision whose peak × bits is largest, in the unit that contributes most.
+    pub argmax: Precision,
+    pub argmax_peak: f64,
+}
+
+impl Spec {
+    /// TPP = Σ over units of max over precisions of (dense peak × bit length); `None` when no
+    /// peak is known.
+    pub fn tpp(&self, tf32_bits: u32) -> Option<Tpp> {
+        let mut total = 0.0;
+        let mut top: Option<(f64, Precision, f64)> = None;
+        for unit in &self.units {
+            let best = unit
+                .peaks
+                .iter()
+                .map(|(&p, &v)| (v * f64::from(p.bits(tf32_bits)), p, v))
+                .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))?;
+            total += best.0;
+            if top.is_none_or(|t| best.0 > t.0) {
+                top = Some(best);
+            }
+        }
+        top.map(|(_, argmax, argmax_peak)| Tpp {
+            value: total,
+            argmax,
+            argmax_peak,
+        })
+    }
+
+    /// Performance density: TPP per mm^2 of applicable die area.
+    pub fn density(&self, tpp: f64) -> Option<f64> {
+        self.die_area_mm2.map(|a| tpp / a)
+    }
+
+    /// The chip-level peak at `p`: the sum over units that quote it.
+    pub fn peak(&self, p: Precision) -> Option<f64> {
+        let v: Vec<f64> = self
+            .units
+            .iter()
+            .filter_map(|u| u.peaks.get(&p).copied())
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum())
+    }
+
+    /// Every figure must be finite and positive; a clear message for the first that is not.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |what: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{what} must be a positive number, got {v}"))
+            }
+        };
+        if self.units.iter().all(|u| u.peaks.is_empty()) {
+            return Err("no peak given: TPP needs at least one precision's dense peak".into());
+        }
+        for u in &self.units {
+            for (p, v) in &u.peaks {
+                check(&format!("peak {p}"), *v)?;
+            }
+        }
+        for (what, v) in [
+            ("die area", self.die_area_mm2),
+            ("memory bandwidth", self.memory_bandwidth_gbps),
+            ("interconnect", self.interconnect_gbps),
+            ("HBM bandwidth density", self.hbm_density),
+        ] {
+            if let Some(v) = v {
+                check(what, v)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(peaks: &[(Precision, f64)]) -> Spec {
+        Spec {
+            units: vec![Unit {
+                name: "chip".into(),
+                peaks: peaks.iter().copied().collect(),
+            }],
+            die_area_mm2: Some(100.0),
+            datacenter: Some(true),
+            memory_bandwidth_gbps: None,
+            interconnect_gbps: None,
+            hbm_density: None,
+        }
+    }
+
+    #[test]
+    fn tpp_is_the_largest_bit_weighted_peak() {
+        let s = spec(&[(Precision::Bf16, 300.0), (Precision::Fp8, 500.0)]);
+        let t = s.tpp(19).unwrap();
+        assert_eq!((t.value, t.argmax), (4800.0, Precision::Bf16));
+        assert_eq!(s.density(t.value), Some(48.0));
+    }
+
+    #[test]
+    fn units_add_up() {
+        let mut s = spec(&[(Precision::Fp32, 10.0)]);
+        s.units.push(Unit {
+            name: "npu".into(),
+            peaks: [(Precision::Int8, 20.0)].into_iter().collect(),
+        });
+        assert_eq!(s.tpp(19).unwrap().value, 320.0 + 160.0);
+        assert_eq!(s.peak(Precision::Int8), Some(20.0));
+    }
+
+    #[test]
+    fn tf32_bit_length_is_a_parameter() {
+        let s = spec(&[(Precision::Tf32, 150.0), (Precision::Bf16, 200.0)]);
+        assert_eq!(s.tpp(19).unwrap().argmax, Precision::Bf16);
+        let t = s.tpp(32).unwrap();
+        assert_eq!((t.value, t.argmax), (4800.0, Precision::Tf32));
+    }
+
+    #[test]
+    fn precisions_parse_and_reject_unknowns() {
+        assert_eq!("BF16".parse::<Precision>().unwrap(), Precision::Bf16);
+        assert!(
+            "fp128"
+                .parse::<Precision>()
+                .unwrap_err()
+                .contains("known: fp64")
+        );
+        assert!(spec(&[(Precision::Fp8, -1.0)]).validate().is_err());
+        assert!(spec(&[(Precision::Fp8, f64::NAN)]).validate().is_err());
+        assert!(spec(&[]).validate().is_err());
+    }
+}
