@@ -155,22 +155,7 @@ impl Catalog {
         if let Some(m) = self.models.iter().find(|m| m.id.eq_ignore_ascii_case(id)) {
             return Ok(m);
         }
-        let needle = id.to_lowercase();
-        let mut ranked: Vec<(usize, &str)> = self
-            .models
-            .iter()
-            .map(|m| {
-                let d = strsim::levenshtein(&needle, &m.id);
-                let d = if m.id.contains(&needle) || needle.contains(&m.id) {
-                    0
-                } else {
-                    d
-                };
-                (d, m.id.as_str())
-            })
-            .collect();
-        ranked.sort();
-        let close: Vec<&str> = ranked.iter().take(3).map(|(_, id)| *id).collect();
+        let close = crate::input::closest(id, self.models.iter().map(|m| m.id.as_str()));
         Err(CostError::Input(format!(
             "unknown model {id:?}; closest: {} (known: {})",
             close.join(", "),
@@ -390,13 +375,7 @@ pub struct Estimate {
 }
 
 fn positive(name: &str, v: f64) -> Result<f64, CostError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(CostError::Input(format!(
-            "{name} must be a positive number, got {v}"
-        )))
-    }
+    crate::input::positive(name, v).map_err(CostError::Input)
 }
 
 /// Answers a request against the catalog.

@@ -8,6 +8,7 @@ pub mod conditions;
 pub mod cost;
 pub mod gpu;
 pub mod host;
+pub mod input;
 pub mod policy;
 pub mod report;
 pub mod runner;

@@ -4,33 +4,17 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chipbench::gpu::AdapterReport;
 use chipbench::schema::{RunResult, Status};
-
-fn chipbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(args)
-        .env("NODEVICE_SELECT", "1")
-        .output()
-        .expect("run chipbench")
-}
+use common::{assert_one_line_error, chipbench};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("chipbench-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn one_line_error(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
 }
 
 #[test]
@@ -130,30 +114,22 @@ fn a_workload_subset_runs_only_those() {
     }
     let dir = scratch("subset");
     let path = dir.join("r.json");
-    let out = chipbench(&[
-        "run",
-        "--quick",
-        "--workloads",
-        "copy",
-        "--out",
-        path.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
+    common::quick_run("copy", &path);
     let result = RunResult::read(&path).unwrap();
     assert!(result.workloads.iter().all(|w| w.workload == "copy"));
 }
 
 #[test]
 fn bad_input_gets_one_clear_line_and_exit_2() {
-    let err = one_line_error(&chipbench(&["run", "--workloads", "fma,attn"]));
+    let err = assert_one_line_error(&chipbench(&["run", "--workloads", "fma,attn"]));
     assert!(err.contains("unknown workload \"attn\""), "{err}");
     if common::adapter().is_some() {
-        let err = one_line_error(&chipbench(&["run", "--quick", "--device", "99"]));
+        let err = assert_one_line_error(&chipbench(&["run", "--quick", "--device", "99"]));
         assert!(
             err.contains("no adapter with index 99") && err.contains("0: "),
             "{err}"
         );
-        let err = one_line_error(&chipbench(&["run", "--quick", "--device", "no-such-gpu"]));
+        let err = assert_one_line_error(&chipbench(&["run", "--quick", "--device", "no-such-gpu"]));
         assert!(err.contains("adapters: 0: "), "{err}");
     }
 }
@@ -167,7 +143,7 @@ fn no_adapter_says_what_to_install() {
         .env("NODEVICE_SELECT", "1")
         .output()
         .unwrap();
-    let err = one_line_error(&out);
+    let err = assert_one_line_error(&out);
     assert!(
         err.contains("no GPU adapter found") && err.contains("apt-get install"),
         "{err}"
@@ -177,7 +153,7 @@ fn no_adapter_says_what_to_install() {
         .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
         .output()
         .unwrap();
-    one_line_error(&out);
+    assert_one_line_error(&out);
 }
 
 #[test]

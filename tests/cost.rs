@@ -4,21 +4,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use chipbench::cost::Catalog;
 use chipbench::schema::RunResult;
+use common::{chipbench, one_line_error};
 
 const H200: &str = "results/nvidia/nvidia-h200/20261128T185944Z.json";
-
-fn chipbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NODEVICE_SELECT", "1")
-        .output()
-        .expect("run chipbench")
-}
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = chipbench(args);
@@ -28,18 +19,6 @@ fn json(args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("cost --json")
-}
-
-fn one_line_error(args: &[&str]) -> String {
-    let out = chipbench(args);
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
-    assert!(
-        err.starts_with("error: ") && !err.contains("panicked"),
-        "{err}"
-    );
-    err
 }
 
 #[test]
@@ -198,15 +177,7 @@ fn a_result_without_matmul_is_refused() {
         return;
     }
     let path = std::env::temp_dir().join(format!("chipbench-cost-{}.json", std::process::id()));
-    let out = chipbench(&[
-        "run",
-        "--quick",
-        "--workloads",
-        "copy",
-        "--out",
-        path.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
+    common::quick_run("copy", &path);
     let e = one_line_error(&[
         "cost",
         "--flops",

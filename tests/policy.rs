@@ -1,14 +1,16 @@
 //! Export-control arithmetic against the research table, the rule boundaries, the datacenter
 //! note, the argmax cases, monotonicity, Epoch AI's own TPP column, and the command line.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use chipbench::policy::measured::compare;
 use chipbench::policy::{
     Class, Database, Precision, Rule, Spec, Unit, check_against_epoch, classify, import_epoch,
 };
 use chipbench::schema::RunResult;
+use common::{chipbench, one_line_error};
 
 const EPOCH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -344,26 +346,6 @@ fn measured_beside_rated() {
     let c = compare(&db, &unknown, Rule::Oct2023);
     assert!(c.chip.is_none() && c.rated.is_none() && !c.measured.is_empty());
     assert!(c.to_text().contains("no entry in the chip database"));
-}
-
-fn chipbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run chipbench")
-}
-
-fn one_line_error(args: &[&str]) -> String {
-    let out = chipbench(args);
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
-    assert!(
-        err.starts_with("error: ") && !err.contains("panicked"),
-        "{err}"
-    );
-    err
 }
 
 #[test]

@@ -110,21 +110,7 @@ impl Database {
         if let Some(c) = self.chips.iter().find(|c| c.id.eq_ignore_ascii_case(id)) {
             return Ok(c);
         }
-        let needle = id.to_lowercase();
-        let mut ranked: Vec<(usize, &str)> = self
-            .chips
-            .iter()
-            .map(|c| {
-                let d = if c.id.contains(&needle) {
-                    0
-                } else {
-                    strsim::levenshtein(&needle, &c.id)
-                };
-                (d, c.id.as_str())
-            })
-            .collect();
-        ranked.sort();
-        let close: Vec<&str> = ranked.iter().take(3).map(|(_, id)| *id).collect();
+        let close = crate::input::closest(id, self.chips.iter().map(|c| c.id.as_str()));
         Err(ChipError::Unknown(format!(
             "unknown chip {id:?}; closest: {} (`chipbench chips` lists them all)",
             close.join(", ")

@@ -52,13 +52,7 @@ impl fmt::Display for Rule {
 impl FromStr for Rule {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Rule::ALL
-            .into_iter()
-            .find(|r| r.name() == s.trim())
-            .ok_or_else(|| {
-                let known: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
-                format!("unknown rule vintage {s:?}; known: {}", known.join(", "))
-            })
+        crate::input::named("rule vintage", s, &Rule::ALL, Rule::name)
     }
 }
 

@@ -76,14 +76,7 @@ impl fmt::Display for Precision {
 impl FromStr for Precision {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        Precision::ALL
-            .into_iter()
-            .find(|p| p.name() == t)
-            .ok_or_else(|| {
-                let known: Vec<&str> = Precision::ALL.iter().map(|p| p.name()).collect();
-                format!("unknown precision {s:?}; known: {}", known.join(", "))
-            })
+        crate::input::named("precision", s, &Precision::ALL, Precision::name)
     }
 }
 
@@ -159,13 +152,7 @@ impl Spec {
 
     /// Every figure must be finite and positive; a clear message for the first that is not.
     pub fn validate(&self) -> Result<(), String> {
-        let check = |what: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(format!("{what} must be a positive number, got {v}"))
-            }
-        };
+        let check = |what: &str, v: f64| crate::input::positive(what, v).map(|_| ());
         if self.units.iter().all(|u| u.peaks.is_empty()) {
             return Err("no peak given: TPP needs at least one precision's dense peak".into());
         }

@@ -196,13 +196,7 @@ impl Workload {
     pub fn parse_list(s: &str) -> Result<Vec<Workload>, String> {
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let w = Workload::ALL
-                .into_iter()
-                .find(|w| w.id().eq_ignore_ascii_case(part))
-                .ok_or_else(|| {
-                    let known: Vec<&str> = Workload::ALL.iter().map(|w| w.id()).collect();
-                    format!("unknown workload {part:?}; known: {}", known.join(", "))
-                })?;
+            let w = crate::input::named("workload", part, &Workload::ALL, Workload::id)?;
             if !out.contains(&w) {
                 out.push(w);
             }
