@@ -6,6 +6,7 @@
 
 pub mod conditions;
 pub mod cost;
+pub mod dataset;
 pub mod gpu;
 pub mod host;
 pub mod input;

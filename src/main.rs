@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 use chipbench::cost::{
     AmortizedInputs, Catalog, Compute, Rate, Request, estimate, measured_matmul, parse_quantity,
 };
+use chipbench::dataset::{self, Added};
 use chipbench::gpu::{AdapterReport, DeviceChoice, discover, no_adapter_message};
 use chipbench::policy::measured::compare;
 use chipbench::policy::{
@@ -76,6 +77,31 @@ enum Command {
     },
     /// Export-control classification (ECCN 3A090) of a chip, a raw spec, or a result's device.
     Classify(ClassifyArgs),
+    /// The shared dataset in results/: add files, check the tree, write the index.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+}
+
+#[derive(Subcommand)]
+enum DatasetCommand {
+    /// Validate result files and store the valid ones as <root>/<vendor>/<device>/<id>.json.
+    Add {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The dataset root.
+        #[arg(long, default_value = "results")]
+        root: PathBuf,
+    },
+    /// Validate every result file under DIR (default: results).
+    Check {
+        #[arg(default_value = "results")]
+        dir: PathBuf,
+    },
+    /// Write DIR/index.csv and DIR/README.md (default: results).
+    Index {
+        #[arg(default_value = "results")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -214,6 +240,7 @@ fn main() -> ExitCode {
             json,
         } => chips(import_epoch.as_deref(), &rule, json),
         Command::Classify(args) => classify_cmd(&args),
+        Command::Dataset(cmd) => dataset_cmd(cmd),
     };
     match outcome {
         Ok(code) => code,
@@ -445,6 +472,65 @@ fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn dataset_cmd(cmd: DatasetCommand) -> Result<ExitCode, Fatal> {
+    let db = Database::load()?;
+    match cmd {
+        DatasetCommand::Add { files, root } => {
+            let mut rejected = false;
+            for (path, outcome) in dataset::add(&db, &root, &files) {
+                match outcome {
+                    Added::Stored(to) => println!("added {} as {}", path.display(), to.display()),
+                    Added::Duplicate(of) => {
+                        println!("duplicate: {} is already {}", path.display(), of.display())
+                    }
+                    Added::Rejected(reasons) => {
+                        rejected = true;
+                        for r in reasons {
+                            eprintln!("rejected {}: {r}", path.display());
+                        }
+                    }
+                }
+            }
+            Ok(if rejected {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        DatasetCommand::Check { dir } => {
+            if !dir.is_dir() {
+                return Err(anyhow!("{} is not a directory", dir.display()).into());
+            }
+            let total = dataset::files(&dir).len();
+            let bad = dataset::check(&db, &dir);
+            for (path, reasons) in &bad {
+                for r in reasons {
+                    eprintln!("{}: {r}", path.display());
+                }
+            }
+            println!("{total} result files checked, {} with problems", bad.len());
+            Ok(if bad.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        DatasetCommand::Index { dir } => {
+            if !dir.is_dir() {
+                return Err(anyhow!("{} is not a directory", dir.display()).into());
+            }
+            let rows = dataset::write_index(&db, &dir)
+                .with_context(|| format!("writing the index in {}", dir.display()))?;
+            println!(
+                "wrote {} and {} ({rows} rows)",
+                dir.join("index.csv").display(),
+                dir.join("README.md").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 fn gib(bytes: u64) -> String {
     format!("{:.2} GiB", bytes as f64 / (1u64 << 30) as f64)
 }
@@ -550,6 +636,15 @@ fn run(
             .with_context(|| format!("device [{index}] {}", report.name))?;
         print!("{}", table::render(&result.workloads));
         any_failed |= result.workloads.iter().any(|w| w.status == Status::Failed);
+        // A complete run at the default path takes its place in the dataset: <id>.json.
+        let path = if out.is_none() && result.complete {
+            let target = dataset::place(Path::new("results"), &result);
+            std::fs::rename(&path, &target)
+                .with_context(|| format!("renaming {} to {}", path.display(), target.display()))?;
+            target
+        } else {
+            path
+        };
         let state = if result.complete {
             ""
         } else {

@@ -74,7 +74,8 @@ pub fn slug(s: &str) -> String {
     }
 }
 
-fn vendor_name(vendor_id: u32) -> String {
+/// A short lowercase vendor name for paths, from the PCI vendor id.
+pub fn vendor_name(vendor_id: u32) -> String {
     match vendor_id {
         0x10de => "nvidia".into(),
         0x1002 | 0x1022 => "amd".into(),

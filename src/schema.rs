@@ -248,6 +248,21 @@ impl RunResult {
 
     /// Reads and validates a result file; any problem is one clear error.
     pub fn read(path: &Path) -> Result<RunResult, SchemaError> {
+        let result = Self::load(path)?;
+        let problems = result.problems();
+        if let Some(first) = problems.first() {
+            return Err(SchemaError::Invalid {
+                path: path.display().to_string(),
+                problems: problems.len(),
+                first: first.clone(),
+            });
+        }
+        Ok(result)
+    }
+
+    /// Reads and parses a result file (size cap, UTF-8, schema, version, fields) without
+    /// checking its content rules; [`RunResult::problems`] lists those.
+    pub fn load(path: &Path) -> Result<RunResult, SchemaError> {
         let shown = path.display().to_string();
         let read_err = |message: String| SchemaError::Read {
             path: shown.clone(),
@@ -263,19 +278,10 @@ impl RunResult {
         }
         let bytes = fs::read(path).map_err(|e| read_err(e.to_string()))?;
         let text = String::from_utf8(bytes).map_err(|_| read_err("not UTF-8 text".into()))?;
-        let result = Self::parse(&text).map_err(|message| SchemaError::Format {
-            path: shown.clone(),
+        Self::parse(&text).map_err(|message| SchemaError::Format {
+            path: shown,
             message,
-        })?;
-        let problems = result.problems();
-        if let Some(first) = problems.first() {
-            return Err(SchemaError::Invalid {
-                path: shown,
-                problems: problems.len(),
-                first: first.clone(),
-            });
-        }
-        Ok(result)
+        })
     }
 
     /// Parses JSON text, checking schema and version before the fields so that a file of
@@ -295,7 +301,30 @@ impl RunResult {
             }
             None => return Err("no schema version".into()),
         }
-        serde_json::from_value(value).map_err(|e| format!("bad field: {e}"))
+        let result: RunResult =
+            serde_json::from_value(value.clone()).map_err(|e| format!("bad field: {e}"))?;
+        let typed = serde_json::to_value(&result).expect("result serialises");
+        if let Some(extra) = unknown_field(&value, &typed, "") {
+            return Err(format!("unknown field {extra}"));
+        }
+        Ok(result)
+    }
+}
+
+/// The first key of `raw` (at any depth) that the typed value does not have: a field this
+/// version of the schema does not know, which the content id would not cover.
+fn unknown_field(raw: &Value, typed: &Value, at: &str) -> Option<String> {
+    match (raw, typed) {
+        (Value::Object(r), Value::Object(t)) => r.iter().find_map(|(k, v)| match t.get(k) {
+            None => Some(format!("{at}.{k}")),
+            Some(tv) => unknown_field(v, tv, &format!("{at}.{k}")),
+        }),
+        (Value::Array(r), Value::Array(t)) => r
+            .iter()
+            .zip(t)
+            .enumerate()
+            .find_map(|(i, (rv, tv))| unknown_field(rv, tv, &format!("{at}[{i}]"))),
+        _ => None,
     }
 }
 
@@ -390,6 +419,17 @@ mod tests {
                 .unwrap_err()
                 .contains("invalid JSON")
         );
+    }
+
+    #[test]
+    fn unknown_fields_are_found_at_any_depth() {
+        let raw = serde_json::json!({"a": {"b": [{"c": 1, "x": 2}]}});
+        let typed = serde_json::json!({"a": {"b": [{"c": 1}]}});
+        assert_eq!(
+            unknown_field(&raw, &typed, "").as_deref(),
+            Some(".a.b[0].x")
+        );
+        assert!(unknown_field(&typed, &typed, "").is_none());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use chipbench::cost::Catalog;
 use chipbench::schema::RunResult;
 use common::{chipbench, one_line_error};
 
-const H200: &str = "results/nvidia/nvidia-h200/20261128T185944Z.json";
+const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = chipbench(args);

@@ -323,7 +323,7 @@ fn epoch_tpp_column_agreement() {
 fn measured_beside_rated() {
     let db = Database::load().unwrap();
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("results/nvidia/nvidia-h200/20261128T185944Z.json");
+        .join("results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json");
     let result = RunResult::read(&path).unwrap();
     let c = compare(&db, &result, Rule::Oct2023);
     assert_eq!(c.chip.as_deref(), Some("nvidia-h200-sxm"));

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::chips::{Chip, Database};
 use super::rules::{Rule, Verdict, classify};
-use super::spec::Precision;
+use crate::dataset::{chip_of, precision_of};
 use crate::schema::{RunResult, Status};
 
 /// One measured workload beside the chip's rated peak.
@@ -35,27 +35,9 @@ pub struct Comparison {
     pub measured: Vec<MeasuredRate>,
 }
 
-fn precision_of(inputs: &str) -> Option<Precision> {
-    match inputs {
-        "f64" => Some(Precision::Fp64),
-        "f32" => Some(Precision::Fp32),
-        "tf32" => Some(Precision::Tf32),
-        "bf16" => Some(Precision::Bf16),
-        "f16" => Some(Precision::Fp16),
-        "fp8" => Some(Precision::Fp8),
-        "i8" | "int8" => Some(Precision::Int8),
-        _ => None,
-    }
-}
-
 /// Compares `result` with its chip's entry under `rule`.
 pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
-    let chip: Option<&Chip> = result
-        .device
-        .chip
-        .as_deref()
-        .and_then(|id| db.get(id).ok())
-        .or_else(|| db.for_adapter(&result.device.adapter.name));
+    let chip: Option<&Chip> = chip_of(db, result);
     let spec = chip.map(Chip::spec);
     let measured = result
         .workloads

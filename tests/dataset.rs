@@ -1,0 +1,279 @@
+//! The shared dataset: adding files (stored, duplicate, rejected with reasons, nothing written
+//! on rejection), plausibility against the chip database, hostile files, the whole-tree check,
+//! the deterministic index, and a fuzz loop over the parser and validator.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chipbench::dataset::{self, Added};
+use chipbench::policy::Database;
+use chipbench::schema::RunResult;
+
+const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chipbench-dataset-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The H200 result, changed by `edit` and sealed again, written to `dir/name`.
+fn variant(dir: &Path, name: &str, edit: impl FnOnce(&mut RunResult)) -> PathBuf {
+    let mut r = RunResult::read(&repo(H200)).unwrap();
+    edit(&mut r);
+    r.seal();
+    let path = dir.join(name);
+    r.write_atomic(&path).unwrap();
+    path
+}
+
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    dataset::files(dir)
+}
+
+#[test]
+fn add_stores_skips_duplicates_and_rejects_with_reasons() {
+    let db = Database::load().unwrap();
+    let root = scratch("root");
+    let inbox = scratch("inbox");
+    let good = repo(H200);
+    let out = dataset::add(&db, &root, &[good.clone(), good.clone()]);
+    let expected = root
+        .join("nvidia/nvidia-h200")
+        .join(good.file_name().unwrap());
+    assert_eq!(out[0].1, Added::Stored(expected.clone()));
+    assert_eq!(out[1].1, Added::Duplicate(expected.clone()));
+    assert_eq!(
+        fs::read(&expected).unwrap(),
+        fs::read(&good).unwrap(),
+        "stored byte for byte"
+    );
+
+    // Above the chip's datasheet: 2,000 TFLOP/s of f16 matmul and 9 TB/s of copy on an H200.
+    let fast = variant(&inbox, "fast.json", |r| {
+        for w in &mut r.workloads {
+            if let Some(t) = &mut w.throughput {
+                if w.workload == "matmul" && w.variant == "coop-f16-f32acc" {
+                    t.tflops = Some(2000.0);
+                }
+                if w.workload == "copy" {
+                    t.gbps = 9000.0;
+                }
+            }
+        }
+    });
+    let before = tree(&root);
+    let out = dataset::add(&db, &root, &[fast]);
+    let Added::Rejected(reasons) = &out[0].1 else {
+        panic!("{out:?}")
+    };
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("exceeds the H200 SXM datasheet peak of 989.4")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("memory bandwidth of 4800 GB/s")),
+        "{reasons:?}"
+    );
+    assert_eq!(reasons.len(), 5 + 2, "one line per reason: {reasons:?}");
+    assert_eq!(tree(&root), before, "a rejected file changes nothing");
+}
+
+#[test]
+fn hostile_files_are_rejected_and_nothing_escapes_the_root() {
+    let db = Database::load().unwrap();
+    let root = scratch("hostile-root");
+    let inbox = scratch("hostile-inbox");
+    let big = inbox.join("big.json");
+    fs::File::create(&big).unwrap().set_len(65 << 20).unwrap();
+    let nested = inbox.join("nested.json");
+    fs::write(&nested, "[".repeat(100_000) + &"]".repeat(100_000)).unwrap();
+    let binary = inbox.join("binary.json");
+    fs::write(&binary, [0xc3u8, 0x28, 0xff, 0x00]).unwrap();
+    let mut extra: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(repo(H200)).unwrap()).unwrap();
+    extra["workloads"][0]["note"] = serde_json::json!("trust me");
+    let unknown = inbox.join("unknown.json");
+    fs::write(&unknown, extra.to_string()).unwrap();
+    let cases = [
+        (big, "limit for a result file"),
+        (nested, "invalid JSON"),
+        (binary, "not UTF-8"),
+        (unknown, "unknown field .workloads[0].note"),
+    ];
+    for (path, why) in &cases {
+        let out = dataset::add(&db, &root, std::slice::from_ref(path));
+        let Added::Rejected(reasons) = &out[0].1 else {
+            panic!("{path:?}: {out:?}")
+        };
+        assert!(
+            reasons.iter().any(|r| r.contains(why)),
+            "{path:?}: {reasons:?}"
+        );
+    }
+    assert!(tree(&root).is_empty());
+
+    // A device named like a path lands inside the root, under a harmless name.
+    let sneaky = variant(&inbox, "sneaky.json", |r| {
+        r.device.adapter.name = "../../etc/passwd".into()
+    });
+    let out = dataset::add(&db, &root, &[sneaky]);
+    let Added::Stored(at) = &out[0].1 else {
+        panic!("{out:?}")
+    };
+    assert!(
+        at.starts_with(&root) && at.parent().unwrap().ends_with("nvidia/etc-passwd"),
+        "{at:?}"
+    );
+}
+
+#[test]
+fn check_names_bad_files_and_duplicates() {
+    let db = Database::load().unwrap();
+    let root = scratch("check");
+    fs::create_dir_all(root.join("a")).unwrap();
+    fs::copy(repo(H200), root.join("a/one.json")).unwrap();
+    fs::copy(repo(H200), root.join("a/two.json")).unwrap();
+    fs::write(root.join("a/broken.json"), "{").unwrap();
+    let bad = dataset::check(&db, &root);
+    let names: Vec<String> = bad
+        .iter()
+        .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into())
+        .collect();
+    assert_eq!(names, ["broken.json", "two.json"], "{bad:?}");
+    assert!(bad[1].1[0].starts_with("duplicate of"));
+    assert!(
+        dataset::check(&db, &repo("results")).is_empty(),
+        "the committed dataset is valid"
+    );
+}
+
+#[test]
+fn index_is_deterministic_and_committed_up_to_date() {
+    let db = Database::load().unwrap();
+    let rows = dataset::index(&db, &repo("results"));
+    assert_eq!(
+        dataset::index_markdown(&rows),
+        dataset::index_markdown(&dataset::index(&db, &repo("results")))
+    );
+    assert_eq!(
+        fs::read_to_string(repo("results/README.md")).unwrap(),
+        dataset::index_markdown(&rows),
+        "results/README.md is stale: run `chipbench dataset index`"
+    );
+    assert_eq!(
+        fs::read_to_string(repo("results/index.csv")).unwrap(),
+        dataset::index_csv(&rows)
+    );
+    let coop = rows
+        .iter()
+        .find(|r| r.variant == "coop-f16-f32acc" && r.shape == "k=8192 m=8192 n=8192")
+        .unwrap();
+    assert_eq!(
+        (coop.runs, coop.unit, coop.chip.as_str()),
+        (1, "TFLOP/s", "nvidia-h200-sxm")
+    );
+    // Device names with Markdown and HTML in them stay inert.
+    assert_eq!(dataset::md_cell("a|b<script>"), "a\\|b&lt;script&gt;");
+}
+
+#[test]
+fn cli_add_and_check() {
+    let root = scratch("cli");
+    let good = repo(H200);
+    let out = common::chipbench(&[
+        "dataset",
+        "add",
+        good.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("added "));
+    let bad = root.join("bad.json");
+    fs::write(&bad, "{}").unwrap();
+    let out = common::chipbench(&[
+        "dataset",
+        "add",
+        bad.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("rejected ") && !err.contains("panicked"),
+        "{err}"
+    );
+    let out = common::chipbench(&["dataset", "check", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "bad.json sits in the tree");
+    common::one_line_error(&["dataset", "check", "no/such/dir"]);
+}
+
+#[test]
+fn fuzzed_files_never_panic_the_parser_or_validator() {
+    let db = Database::load().unwrap();
+    let text = fs::read_to_string(repo(H200)).unwrap();
+    let bytes = text.as_bytes();
+    let mut state = 7u64;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) as usize
+    };
+    let tokens: [&[u8]; 8] = [
+        b"null",
+        b"-1e999",
+        b"NaN",
+        b"\"\\u0000\"",
+        b"[",
+        b"}",
+        b"1.5e308",
+        b"\"../..\"",
+    ];
+    let mut accepted = 0;
+    for _ in 0..400 {
+        let mut m = bytes.to_vec();
+        for _ in 0..1 + next() % 4 {
+            let at = next() % m.len();
+            match next() % 4 {
+                0 => m[at] = (next() % 256) as u8,
+                1 => m.truncate(at.max(1)),
+                2 => {
+                    let t = tokens[next() % tokens.len()];
+                    m.splice(at..at, t.iter().copied());
+                }
+                _ => {
+                    m.remove(at);
+                }
+            }
+        }
+        let Ok(s) = std::str::from_utf8(&m) else {
+            continue;
+        };
+        if let Ok(r) = RunResult::parse(s) {
+            let _ = r.problems();
+            let _ = dataset::implausible(&db, &r);
+            accepted += usize::from(r.problems().is_empty());
+        }
+    }
+    // A mutation that keeps the id valid would have to leave the content unchanged.
+    assert!(accepted < 400);
+}
