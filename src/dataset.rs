@@ -254,12 +254,7 @@ pub fn index(db: &Database, root: &Path) -> Vec<IndexRow> {
                 Some(tf) => (tf, "TFLOP/s"),
                 None => (t.gbps, "GB/s"),
             };
-            let shape = w
-                .shape
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let shape = crate::report::table::shape(&w.shape);
             let key = (
                 r.device.adapter.name.clone(),
                 source.clone(),

@@ -18,7 +18,8 @@ use chipbench::policy::measured::compare;
 use chipbench::policy::{
     Database, Precision, Rule, Spec, Unit, check_against_epoch, classify, import_epoch,
 };
-use chipbench::report::table;
+use chipbench::report::model::{self, Report};
+use chipbench::report::{formats, html, table};
 use chipbench::runner::{RunOptions, default_path, run_device, slug};
 use chipbench::schema::{RunResult, Status};
 use chipbench::workloads::Workload;
@@ -80,6 +81,16 @@ enum Command {
     /// The shared dataset in results/: add files, check the tree, write the index.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// A report over result files or directories (default: results).
+    Report {
+        paths: Vec<PathBuf>,
+        /// table, markdown, csv, json or html.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -241,6 +252,7 @@ fn main() -> ExitCode {
         } => chips(import_epoch.as_deref(), &rule, json),
         Command::Classify(args) => classify_cmd(&args),
         Command::Dataset(cmd) => dataset_cmd(cmd),
+        Command::Report { paths, format, out } => report_cmd(&paths, &format, out.as_deref()),
     };
     match outcome {
         Ok(code) => code,
@@ -529,6 +541,57 @@ fn dataset_cmd(cmd: DatasetCommand) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn report_cmd(paths: &[PathBuf], format: &str, out: Option<&Path>) -> Result<ExitCode, Fatal> {
+    let render: fn(&Database, &Report) -> String = match format {
+        "table" => |_, r| formats::table(r),
+        "markdown" => |_, r| formats::markdown(r),
+        "csv" => |_, r| formats::csv(r),
+        "json" => |_, r| formats::json(r),
+        "html" => html::render,
+        other => {
+            return Err(anyhow!(
+                "unknown format {other:?}; known: table, markdown, csv, json, html"
+            )
+            .into());
+        }
+    };
+    let paths = if paths.is_empty() {
+        model::default_paths()
+    } else {
+        paths.to_vec()
+    };
+    for p in &paths {
+        if !p.exists() {
+            return Err(anyhow!("{} does not exist", p.display()).into());
+        }
+    }
+    let db = Database::load()?;
+    let catalog = Catalog::load()?;
+    let (results, skipped) = model::load(&paths);
+    if results.is_empty() {
+        return Err(anyhow!(
+            "no valid result files in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+        .into());
+    }
+    let report = model::build(&db, &catalog, &results, skipped);
+    let text = render(&db, &report);
+    match out {
+        Some(path) => {
+            dataset::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn gib(bytes: u64) -> String {

@@ -178,7 +178,7 @@ fn index_is_deterministic_and_committed_up_to_date() {
     );
     let coop = rows
         .iter()
-        .find(|r| r.variant == "coop-f16-f32acc" && r.shape == "k=8192 m=8192 n=8192")
+        .find(|r| r.variant == "coop-f16-f32acc" && r.shape == "m=8192 n=8192 k=8192")
         .unwrap();
     assert_eq!(
         (coop.runs, coop.unit, coop.chip.as_str()),

@@ -51,12 +51,7 @@ pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
             Some(MeasuredRate {
                 workload: w.workload.clone(),
                 variant: w.variant.clone(),
-                shape: w
-                    .shape
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                shape: crate::report::table::shape(&w.shape),
                 precision: w.precision.inputs.clone(),
                 measured_tflops: tflops,
                 bits,

@@ -27,15 +27,44 @@ fn throughput(r: &WorkloadRecord) -> String {
     }
 }
 
-fn row(r: &WorkloadRecord) -> [String; 7] {
-    // Matrix dimensions read best as m, n, k; everything else alphabetically.
-    let mut dims: Vec<(&String, &u64)> = r.shape.iter().collect();
+/// A shape as text: matrix dimensions read best as m, n, k; everything else alphabetically.
+pub fn shape(shape: &std::collections::BTreeMap<String, u64>) -> String {
+    let mut dims: Vec<(&String, &u64)> = shape.iter().collect();
     dims.sort_by_key(|(k, _)| (["m", "n", "k"].iter().position(|d| d == k).unwrap_or(3), *k));
-    let shape = dims
-        .iter()
+    dims.iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+}
+
+/// Lays out `rows` under `header` in left-aligned columns two spaces apart.
+pub fn aligned<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for r in rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.extend(
+        rows.iter()
+            .map(|r| line(r.iter().map(String::as_str).collect())),
+    );
+    out.join("\n") + "\n"
+}
+
+fn row(r: &WorkloadRecord) -> [String; 7] {
+    let shape = shape(&r.shape);
     let (median, spread) = match (&r.timing, r.status) {
         (Some(t), Status::Ok) => (
             duration(t.summary.median_ns),
@@ -75,36 +104,18 @@ pub fn render(records: &[WorkloadRecord]) -> String {
         "spread",
         "throughput",
         "check",
-    ]
-    .map(String::from);
+    ];
     let rows: Vec<[String; 7]> = records.iter().map(row).collect();
-    let mut widths = header.clone().map(|h| h.len());
-    for r in &rows {
-        for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String; 7]| {
-        cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = vec![line(&header)];
-    out.extend(rows.iter().map(line));
+    let mut out = aligned(header, &rows);
     for r in records.iter().filter(|r| r.status != Status::Ok) {
-        out.push(format!(
-            "{} {}: {}",
+        out.push_str(&format!(
+            "{} {}: {}\n",
             r.workload,
             r.variant,
             r.reason.as_deref().unwrap_or("no reason recorded")
         ));
     }
-    out.join("\n") + "\n"
+    out
 }
 
 #[cfg(test)]

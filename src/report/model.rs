@@ -1,0 +1,286 @@
+//! What a report says, independent of its format: per device, every measured case with its
+//! statistics, utilisation against the chip's datasheet, the ratio to a vendor library measured
+//! on the same machine, the export-control view and a training-cost line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::cost::{self, Catalog, Rate, Request};
+use crate::dataset::{chip_of, files, precision_of};
+use crate::policy::measured::{Comparison, compare};
+use crate::policy::{Database, Rule};
+use crate::schema::{RunResult, Source, Status};
+
+use super::table::shape;
+
+/// One measured case (the best run of it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub source: String,
+    pub workload: String,
+    pub variant: String,
+    pub precision: String,
+    pub shape: String,
+    pub median_ns: f64,
+    pub min_ns: f64,
+    pub max_ns: f64,
+    pub cv: f64,
+    pub value: f64,
+    pub unit: &'static str,
+    /// FLOP per byte of required traffic; absent for pure data movement.
+    pub intensity: Option<f64>,
+    /// Value over the chip's datasheet peak at this precision (or memory bandwidth).
+    pub utilization: Option<f64>,
+    /// The best vendor-library case on the same device, workload, shape and input precision.
+    pub vendor_variant: Option<String>,
+    pub vendor_ratio: Option<f64>,
+}
+
+/// A reference training run at this device's measured rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostLine {
+    pub model: String,
+    pub gpu_hours: f64,
+    pub cost_usd: f64,
+}
+
+/// Ceilings for the roofline: datasheet and measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ceilings {
+    pub datasheet_bandwidth_gbps: Option<f64>,
+    /// (precision, TFLOP/s)
+    pub datasheet_compute: Vec<(String, f64)>,
+    pub measured_bandwidth_gbps: Option<f64>,
+    pub measured_compute: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceReport {
+    pub device: String,
+    pub chip: Option<String>,
+    pub chip_name: Option<String>,
+    pub runs: usize,
+    pub contributors: Vec<String>,
+    pub rows: Vec<Row>,
+    pub policy: Option<Comparison>,
+    pub sustained_tflops: Option<f64>,
+    pub rate_source: Option<String>,
+    pub cost: Vec<CostLine>,
+    pub chips_to_match_deepseek_v3: Option<f64>,
+    pub ceilings: Ceilings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub devices: Vec<DeviceReport>,
+    /// Files that could not be read or are invalid, with the reason.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Reads every result under `paths` (files or directories), skipping invalid ones.
+pub fn load(paths: &[PathBuf]) -> (Vec<RunResult>, Vec<(String, String)>) {
+    let mut results = Vec::new();
+    let mut skipped = Vec::new();
+    for p in paths {
+        let list = if p.is_dir() {
+            files(p)
+        } else {
+            vec![p.clone()]
+        };
+        for f in list {
+            match RunResult::read(&f) {
+                Ok(r) => results.push(r),
+                Err(e) => skipped.push((f.display().to_string(), e.to_string())),
+            }
+        }
+    }
+    (results, skipped)
+}
+
+fn source_name(s: Source) -> String {
+    match s {
+        Source::Chipbench => "chipbench".into(),
+        Source::VendorLibrary => "vendor-library".into(),
+    }
+}
+
+/// Builds the report for `results`.
+pub fn build(
+    db: &Database,
+    catalog: &Catalog,
+    results: &[RunResult],
+    skipped: Vec<(String, String)>,
+) -> Report {
+    let mut by_device: BTreeMap<&str, Vec<&RunResult>> = BTreeMap::new();
+    for r in results {
+        by_device.entry(&r.device.adapter.name).or_default().push(r);
+    }
+    let devices = by_device
+        .into_iter()
+        .map(|(name, runs)| device(db, catalog, name, &runs))
+        .collect();
+    Report { devices, skipped }
+}
+
+fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> DeviceReport {
+    let chip = runs.iter().find_map(|r| chip_of(db, r));
+    let spec = chip.map(|c| c.spec());
+    // The best run of each case.
+    let mut best: BTreeMap<(String, String, String, String), Row> = BTreeMap::new();
+    for r in runs {
+        for w in r.workloads.iter().filter(|w| w.status == Status::Ok) {
+            let (Some(t), Some(timing)) = (&w.throughput, &w.timing) else {
+                continue;
+            };
+            let (value, unit) = match t.tflops {
+                Some(tf) => (tf, "TFLOP/s"),
+                None => (t.gbps, "GB/s"),
+            };
+            let rated = match t.tflops {
+                Some(_) => precision_of(&w.precision.inputs).and_then(|p| spec.as_ref()?.peak(p)),
+                None => chip.and_then(|c| c.memory_bandwidth_gbps),
+            };
+            let row = Row {
+                source: source_name(r.source),
+                workload: w.workload.clone(),
+                variant: w.variant.clone(),
+                precision: w.precision.inputs.clone(),
+                shape: shape(&w.shape),
+                median_ns: timing.summary.median_ns,
+                min_ns: timing.summary.min_ns,
+                max_ns: timing.summary.max_ns,
+                cv: timing.summary.cv,
+                value,
+                unit,
+                intensity: (w.flops_per_iter > 0.0).then(|| w.flops_per_iter / w.bytes_per_iter),
+                utilization: rated.map(|p| value / p),
+                vendor_variant: None,
+                vendor_ratio: None,
+            };
+            let key = (
+                row.source.clone(),
+                row.workload.clone(),
+                row.variant.clone(),
+                row.shape.clone(),
+            );
+            if best.get(&key).is_none_or(|b| row.value > b.value) {
+                best.insert(key, row);
+            }
+        }
+    }
+    let mut rows: Vec<Row> = best.into_values().collect();
+    let vendor: Vec<Row> = rows
+        .iter()
+        .filter(|r| r.source == "vendor-library")
+        .cloned()
+        .collect();
+    for row in rows.iter_mut().filter(|r| r.source == "chipbench") {
+        let m = vendor
+            .iter()
+            .filter(|v| {
+                v.workload == row.workload && v.shape == row.shape && v.precision == row.precision
+            })
+            .max_by(|a, b| a.value.total_cmp(&b.value));
+        if let Some(v) = m {
+            row.vendor_variant = Some(v.variant.clone());
+            row.vendor_ratio = Some(row.value / v.value);
+        }
+    }
+    let own: Vec<&&RunResult> = runs
+        .iter()
+        .filter(|r| r.source == Source::Chipbench)
+        .collect();
+    let policy = own
+        .iter()
+        .max_by_key(|r| r.workloads.len())
+        .map(|r| compare(db, r, Rule::Oct2023));
+    // The training-cost line: the best measured matmul at 16 bits, times the calibrated
+    // utilisation, over the reference runs.
+    let measured = own
+        .iter()
+        .filter_map(|r| cost::measured_matmul(r, None).ok())
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut sustained, mut rate_source, mut cost_lines, mut chips_to_match) =
+        (None, None, Vec::new(), None);
+    if let (Some((tflops, what)), Ok((u, _))) = (measured, catalog.calibrated_utilization()) {
+        let req = Request {
+            compute: None,
+            rate: Rate::Measured {
+                tflops,
+                what,
+                utilization: u,
+            },
+            with_attention: false,
+            price_usd_per_gpu_hour: None,
+            gpus: None,
+            amortized: None,
+        };
+        if let Ok(e) = cost::estimate(catalog, &req) {
+            sustained = Some(e.sustained_tflops);
+            rate_source = Some(e.rate_source.clone());
+            chips_to_match = Some(e.chips_to_match_deepseek_v3);
+            cost_lines = e
+                .comparisons
+                .iter()
+                .map(|c| CostLine {
+                    model: c.model.clone(),
+                    gpu_hours: c.gpu_hours,
+                    cost_usd: c.cost_usd,
+                })
+                .collect();
+        }
+    }
+    let best_of = |pred: &dyn Fn(&Row) -> bool| {
+        rows.iter()
+            .filter(|r| r.source == "chipbench" && pred(r))
+            .map(|r| r.value)
+            .fold(None::<f64>, |m, v| Some(m.map_or(v, |m| m.max(v))))
+    };
+    let mut measured_compute = Vec::new();
+    for p in ["f32", "f16"] {
+        if let Some(v) = best_of(&|r: &Row| r.unit == "TFLOP/s" && r.precision == p) {
+            measured_compute.push((p.to_string(), v));
+        }
+    }
+    let datasheet_compute = spec
+        .as_ref()
+        .map(|s| {
+            [
+                ("f32", crate::policy::Precision::Fp32),
+                ("f16", crate::policy::Precision::Fp16),
+            ]
+            .iter()
+            .filter_map(|(n, p)| s.peak(*p).map(|v| (n.to_string(), v)))
+            .collect()
+        })
+        .unwrap_or_default();
+    let mut contributors: Vec<String> = runs.iter().filter_map(|r| r.contributor.clone()).collect();
+    contributors.sort();
+    contributors.dedup();
+    DeviceReport {
+        device: name.to_string(),
+        chip: chip.map(|c| c.id.clone()),
+        chip_name: chip.map(|c| format!("{} {}", c.vendor, c.name)),
+        runs: runs.len(),
+        contributors,
+        ceilings: Ceilings {
+            datasheet_bandwidth_gbps: chip.and_then(|c| c.memory_bandwidth_gbps),
+            datasheet_compute,
+            measured_bandwidth_gbps: best_of(&|r: &Row| r.unit == "GB/s"),
+            measured_compute,
+        },
+        rows,
+        policy,
+        sustained_tflops: sustained,
+        rate_source,
+        cost: cost_lines,
+        chips_to_match_deepseek_v3: chips_to_match,
+    }
+}
+
+/// The default input: the dataset.
+pub fn default_paths() -> Vec<PathBuf> {
+    vec![Path::new("results").to_path_buf()]
+}

@@ -1,0 +1,273 @@
+//! The report's charts, drawn with plotters into SVG strings: a roofline per device, the chips
+//! on the TPP x performance-density plane with the 3A090 regions, and training GPU-hours of the
+//! reference runs at a device's measured rate. Text is escaped by the SVG backend.
+
+use plotters::prelude::*;
+
+use super::model::DeviceReport;
+use crate::policy::{Database, Rule, classify};
+
+const W: u32 = 720;
+const H: u32 = 440;
+
+fn svg(
+    draw: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+) -> String {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (W, H)).into_drawing_area();
+        if let Err(e) = root
+            .fill(&WHITE)
+            .map_err(|e| e.to_string())
+            .and_then(|_| draw(root.clone()))
+        {
+            return format!("<p>chart not drawn: {}</p>", super::html::esc(&e));
+        }
+        let _ = root.present();
+    }
+    out
+}
+
+fn logspace(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {
+    (0..n).map(move |i| lo * (hi / lo).powf(i as f64 / (n - 1) as f64))
+}
+
+/// Measured points under measured and datasheet ceilings, on log-log axes.
+pub fn roofline(d: &DeviceReport) -> String {
+    svg(|root| {
+        let c = &d.ceilings;
+        let top = c
+            .datasheet_compute
+            .iter()
+            .chain(&c.measured_compute)
+            .map(|(_, v)| *v)
+            .chain(d.rows.iter().map(|r| r.value))
+            .fold(1.0, f64::max)
+            * 2.0;
+        let (x0, x1) = (0.01, 1e4);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("Roofline: {}", d.device), ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d((x0..x1).log_scale(), (0.01..top).log_scale())
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| format!("{v}"))
+            .x_desc("arithmetic intensity (FLOP/byte)")
+            .y_desc("TFLOP/s")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let roof = |tflops: f64, gbps: f64| {
+            logspace(x0, x1, 80).map(move |ai| (ai, tflops.min(gbps * ai / 1e3)))
+        };
+        let palette = [RED, BLUE, GREEN, MAGENTA];
+        for (i, (name, tflops)) in c.datasheet_compute.iter().enumerate() {
+            if let Some(bw) = c.datasheet_bandwidth_gbps {
+                let color = palette[i % palette.len()].mix(0.35);
+                chart
+                    .draw_series(LineSeries::new(roof(*tflops, bw), color.stroke_width(1)))
+                    .map_err(|e| e.to_string())?
+                    .label(format!(
+                        "datasheet {name}: {tflops:.0} TFLOP/s, {bw:.0} GB/s"
+                    ))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
+            }
+        }
+        for (i, (name, tflops)) in c.measured_compute.iter().enumerate() {
+            if let Some(bw) = c.measured_bandwidth_gbps {
+                let color = palette[i % palette.len()];
+                chart
+                    .draw_series(LineSeries::new(roof(*tflops, bw), color.stroke_width(2)))
+                    .map_err(|e| e.to_string())?
+                    .label(format!(
+                        "measured {name}: {tflops:.1} TFLOP/s, {bw:.0} GB/s"
+                    ))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                    });
+            }
+        }
+        let points = d
+            .rows
+            .iter()
+            .filter_map(|r| Some((r.intensity?, r.value, r)));
+        chart
+            .draw_series(points.map(|(ai, v, r)| {
+                let color = if r.source == "chipbench" { BLACK } else { CYAN };
+                Circle::new((ai, v), 3, color.filled())
+            }))
+            .map_err(|e| e.to_string())?
+            .label("measured cases (cyan: vendor library)")
+            .legend(|(x, y)| Circle::new((x + 8, y), 3, BLACK.filled()));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Every chip with a known die area on the TPP x PD plane, the 3A090 regions (2023-10 rule)
+/// shaded, and each reported device's best measured effective bit-weighted throughput beside
+/// its rated point.
+pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> String {
+    svg(|root| {
+        let (x0, x1, y0, y1) = (100.0, 1e5, 0.1, 100.0);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Chips on the TPP x performance-density plane (3A090, 2023-10 rule)",
+                ("sans-serif", 16),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_desc("TPP (datasheet; measured points: effective, not TPP)")
+            .y_desc("TPP per mm^2 of logic die")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let a = RED.mix(0.15).filled();
+        let b = RGBColor(255, 165, 0).mix(0.25).filled();
+        let regions = [
+            ([(4800.0, y0), (x1, y1)], a, "3A090.a"),
+            ([(1600.0, 5.92), (4800.0, y1)], a, ""),
+            ([(2400.0, 1.6), (4800.0, 5.92)], b, "3A090.b"),
+            ([(1600.0, 3.2), (4800.0, 5.92)], b, ""),
+        ];
+        for (rect, style, label) in regions {
+            let s = chart
+                .draw_series(std::iter::once(Rectangle::new(rect, style)))
+                .map_err(|e| e.to_string())?;
+            if !label.is_empty() {
+                s.label(label)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
+            }
+        }
+        let rated: Vec<(f64, f64, String)> = db
+            .chips
+            .iter()
+            .filter_map(|c| {
+                let v = classify(&c.spec(), Rule::Oct2023);
+                Some((v.tpp, v.performance_density?, c.name.clone()))
+            })
+            .collect();
+        chart
+            .draw_series(
+                rated
+                    .iter()
+                    .map(|(t, p, _)| Circle::new((*t, *p), 3, BLACK.filled())),
+            )
+            .map_err(|e| e.to_string())?
+            .label("rated (datasheet)")
+            .legend(|(x, y)| Circle::new((x + 8, y), 3, BLACK.filled()));
+        chart
+            .draw_series(
+                rated.iter().map(|(t, p, n)| {
+                    Text::new(n.clone(), (*t * 1.05, *p * 1.03), ("sans-serif", 9))
+                }),
+            )
+            .map_err(|e| e.to_string())?;
+        for d in devices {
+            let (Some(policy), Some(id)) = (&d.policy, &d.chip) else {
+                continue;
+            };
+            let Some(die) = db.get(id).ok().and_then(|c| c.die_area_mm2) else {
+                continue;
+            };
+            let eff = policy
+                .measured
+                .iter()
+                .map(|m| m.effective_bit_weighted_throughput)
+                .fold(0.0, f64::max);
+            if eff <= 0.0 {
+                continue;
+            }
+            let at = (eff.clamp(x0, x1), (eff / die).clamp(y0, y1));
+            chart
+                .draw_series(std::iter::once(TriangleMarker::new(at, 6, BLUE.filled())))
+                .map_err(|e| e.to_string())?
+                .label(format!("measured: {}", d.device))
+                .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, BLUE.filled()));
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{} (measured)", d.device),
+                    (at.0 * 1.05, at.1 * 0.85),
+                    ("sans-serif", 10),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// GPU-hours of each reference training run at the device's measured sustained rate.
+pub fn cost_chart(d: &DeviceReport) -> String {
+    svg(|root| {
+        let n = d.cost.len().max(1);
+        let hi = d.cost.iter().map(|c| c.gpu_hours).fold(1e4, f64::max) * 4.0;
+        let names: Vec<String> = d.cost.iter().map(|c| c.model.clone()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!(
+                    "GPU-hours to train reference models on {} at {:.0} TFLOP/s",
+                    d.device,
+                    d.sustained_tflops.unwrap_or(0.0)
+                ),
+                ("sans-serif", 15),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(150)
+            .build_cartesian_2d((1e3..hi).log_scale(), -0.5..(n as f64 - 0.5))
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&|y| {
+                let i = y.round();
+                if (y - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_formatter(&|v| format!("{v:.0e}"))
+            .x_desc("GPU-hours (lower bound: no communication or stalls)")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(d.cost.iter().enumerate().map(|(i, c)| {
+                let y = i as f64;
+                Rectangle::new(
+                    [(1e3, y - 0.35), (c.gpu_hours.max(1e3), y + 0.35)],
+                    BLUE.mix(0.6).filled(),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(d.cost.iter().enumerate().map(|(i, c)| {
+                Text::new(
+                    format!("{:.2}M h, ${:.1}M", c.gpu_hours / 1e6, c.cost_usd / 1e6),
+                    (c.gpu_hours.max(1e3) * 1.1, i as f64 - 0.1),
+                    ("sans-serif", 11),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}

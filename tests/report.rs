@@ -1,0 +1,158 @@
+//! `chipbench report` in every format, and the HTML report in a real browser: headless
+//! Chromium renders it, and the DOM must hold the plots and nothing that a hostile device name
+//! or contributor text could have injected.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chipbench::schema::RunResult;
+
+const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
+const HOSTILE: &str =
+    "<script>document.title='pwned'</script><img src=x onerror=\"document.title='img'\">|x";
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chipbench-report-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A directory holding the H200 result renamed to a hostile device name.
+fn hostile_results() -> PathBuf {
+    let dir = scratch("in");
+    let mut r = RunResult::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join(H200)).unwrap();
+    r.device.adapter.name = HOSTILE.to_string();
+    r.contributor = Some("<b onmouseover=alert(1)>lab</b>".to_string());
+    r.seal();
+    r.write_atomic(&dir.join("r.json")).unwrap();
+    dir
+}
+
+fn report(args: &[&str]) -> String {
+    let out = common::chipbench(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_format_reports_the_dataset() {
+    let table = report(&["report"]);
+    assert!(
+        table.contains("NVIDIA H200") && table.contains("0.69x cublas-f32"),
+        "{table}"
+    );
+    assert!(table.contains("Export controls") && table.contains("not TPP"));
+    let md = report(&["report", "--format", "markdown"]);
+    assert!(md.starts_with("# chipbench report") && md.contains("| chipbench | matmul |"));
+    let csv = report(&["report", "--format", "csv"]);
+    assert_eq!(
+        csv.lines().next().unwrap().split(',').next(),
+        Some("device")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&report(&["report", "--format", "json"])).unwrap();
+    let d = &json["devices"][0];
+    assert_eq!(d["chip"], "nvidia-h200-sxm");
+    assert!(d["cost"].as_array().unwrap().len() >= 4);
+    assert!(common::one_line_error(&["report", "--format", "pdf"]).contains("unknown format"));
+    assert!(common::one_line_error(&["report", "no/such/dir"]).contains("does not exist"));
+}
+
+#[test]
+fn hostile_text_is_escaped_in_every_format() {
+    let dir = hostile_results();
+    let d = dir.to_str().unwrap();
+    let md = report(&["report", d, "--format", "markdown"]);
+    assert!(!md.contains("<script>") && md.contains("&lt;script&gt;") && md.contains("\\|x"));
+    let out = dir.join("report.html");
+    report(&[
+        "report",
+        d,
+        "--format",
+        "html",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let html = fs::read_to_string(&out).unwrap();
+    assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<b "));
+    assert!(html.contains("&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;"));
+    assert!(
+        html.matches("<svg").count() >= 3,
+        "roofline, cost and plane charts"
+    );
+}
+
+#[test]
+fn html_report_renders_in_chromium() {
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    let Some(browser) = browser else {
+        assert!(
+            std::env::var_os("CHIPBENCH_REQUIRE_BROWSER").is_none(),
+            "CHIPBENCH_REQUIRE_BROWSER is set but no Chromium was found"
+        );
+        eprintln!("skipped: no Chromium to render the HTML report");
+        return;
+    };
+    let dir = hostile_results();
+    let html = dir.join("report.html");
+    report(&[
+        "report",
+        dir.to_str().unwrap(),
+        H200,
+        "--format",
+        "html",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    let profile = scratch("profile");
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("file://{}", html.display()),
+        ])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && dom.contains("</html>"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Two devices (the hostile copy and the H200): two rooflines, two cost charts, one plane.
+    assert!(dom.matches("<svg").count() >= 5, "plots missing");
+    assert!(dom.contains("class=\"plane\"") && dom.contains("class=\"roofline\""));
+    // Nothing injected ran or became an element.
+    assert!(
+        dom.contains("<title>chipbench report</title>"),
+        "the title was changed by a script"
+    );
+    assert!(!dom.contains("<script") && !dom.contains("<img") && !dom.contains("onmouseover=\""));
+    assert!(
+        dom.contains("&lt;script&gt;"),
+        "the device name is shown as text"
+    );
+}
