@@ -86,8 +86,7 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
 
 /// Every reason a file may not enter the dataset; empty when it may.
 pub fn problems(db: &Database, path: &Path) -> Result<RunResult, Vec<String>> {
-    let r = RunResult::load(path).map_err(|e| vec![e.to_string()])?;
-    let mut p = r.problems();
+    let (r, mut p) = RunResult::load_checked(path).map_err(|e| vec![e.to_string()])?;
     p.extend(implausible(db, &r));
     if p.is_empty() { Ok(r) } else { Err(p) }
 }
@@ -236,8 +235,7 @@ pub struct IndexRow {
 /// names them).
 pub fn index(db: &Database, root: &Path) -> Vec<IndexRow> {
     let mut rows: BTreeMap<(String, String, String, String, String), IndexRow> = BTreeMap::new();
-    for path in files(root) {
-        let Ok(r) = problems(db, &path) else { continue };
+    for (path, r) in valid(db, files(root)) {
         let rel = path
             .strip_prefix(root)
             .unwrap_or(&path)
@@ -283,6 +281,28 @@ pub fn index(db: &Database, root: &Path) -> Vec<IndexRow> {
         }
     }
     rows.into_values().collect()
+}
+
+/// The valid results among `paths`, in their order, validated on every core.
+fn valid(db: &Database, paths: Vec<PathBuf>) -> Vec<(PathBuf, RunResult)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = paths.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .filter_map(|p| problems(db, p).ok().map(|r| (p.clone(), r)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// The index as CSV.

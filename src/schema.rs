@@ -6,6 +6,7 @@
 //! rename, so a crash or Ctrl-C never leaves half a file.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -150,46 +151,83 @@ pub struct RunResult {
     pub contributor: Option<String>,
 }
 
-/// Serialises `value` with object keys sorted, no whitespace, integers as digits and every
-/// other number as the hex of its IEEE-754 bits (`0x3ff0000000000000` for 1.0). Decimal forms
-/// are not unique across languages (two 17-digit strings can name the same double, and Python
-/// and Rust break that tie differently); the bits are, so files written elsewhere
-/// (benches/vendor_reference.py, in Python) carry ids chipbench can check. The string is only
-/// hashed, never shown.
-fn canonical(value: &Value) -> String {
+/// Writes `value` with object keys sorted, no whitespace, integers as digits and every other
+/// number as the hex of its IEEE-754 bits (`0x3ff0000000000000` for 1.0), leaving out the
+/// top-level key `skip`. Decimal forms are not unique across languages (two 17-digit strings can
+/// name the same double, and Python and Rust break that tie differently); the bits are, so files
+/// written elsewhere (benches/vendor_reference.py, in Python) carry ids chipbench can check.
+/// The text is only hashed, never shown.
+fn canonical(value: &Value, skip: Option<&str>, out: &mut impl fmt::Write) -> fmt::Result {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
+            let mut keys: Vec<&String> = map.keys().filter(|k| Some(k.as_str()) != skip).collect();
             keys.sort();
-            let body: Vec<String> = keys
-                .into_iter()
-                .map(|k| format!("{}:{}", Value::String(k.clone()), canonical(&map[k])))
-                .collect();
-            format!("{{{}}}", body.join(","))
+            out.write_char('{')?;
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.write_char(',')?;
+                }
+                write_json_string(k, out)?;
+                out.write_char(':')?;
+                canonical(&map[k], None, out)?;
+            }
+            out.write_char('}')
         }
         Value::Array(items) => {
-            let body: Vec<String> = items.iter().map(canonical).collect();
-            format!("[{}]", body.join(","))
+            out.write_char('[')?;
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.write_char(',')?;
+                }
+                canonical(v, None, out)?;
+            }
+            out.write_char(']')
         }
         Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => u.to_string(),
-            (_, Some(i), _) => i.to_string(),
-            (_, _, Some(f)) => format!("0x{:016x}", f.to_bits()),
-            _ => n.to_string(),
+            (Some(u), _, _) => write!(out, "{u}"),
+            (_, Some(i), _) => write!(out, "{i}"),
+            (_, _, Some(f)) => write!(out, "0x{:016x}", f.to_bits()),
+            _ => write!(out, "{n}"),
         },
-        other => other.to_string(),
+        Value::String(s) => write_json_string(s, out),
+        Value::Bool(b) => write!(out, "{b}"),
+        Value::Null => out.write_str("null"),
     }
+}
+
+/// A JSON string literal, escaped as serde_json (and Python's json with ensure_ascii off) do.
+fn write_json_string(s: &str, out: &mut impl fmt::Write) -> fmt::Result {
+    out.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' => out.write_str("\\\"")?,
+            '\\' => out.write_str("\\\\")?,
+            '\n' => out.write_str("\\n")?,
+            '\r' => out.write_str("\\r")?,
+            '\t' => out.write_str("\\t")?,
+            '\u{08}' => out.write_str("\\b")?,
+            '\u{0c}' => out.write_str("\\f")?,
+            c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32)?,
+            c => out.write_char(c)?,
+        }
+    }
+    out.write_char('"')
+}
+
+/// SHA-256 (hex) of the canonical JSON of `value` without its `id`.
+fn id_of(value: &Value) -> String {
+    let mut text = String::with_capacity(64 << 10);
+    canonical(value, Some("id"), &mut text).expect("writing to a String cannot fail");
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl RunResult {
     /// SHA-256 (hex) of the canonical JSON of everything but `id`.
     pub fn content_id(&self) -> String {
-        let mut value = serde_json::to_value(self).expect("result serialises");
-        if let Value::Object(map) = &mut value {
-            map.remove("id");
-        }
-        let digest = Sha256::digest(canonical(&value).as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        id_of(&serde_json::to_value(self).expect("result serialises"))
     }
 
     /// Recomputes the id; call after every change.
@@ -199,6 +237,11 @@ impl RunResult {
 
     /// Every way this result breaks the schema's rules; empty when it is valid.
     pub fn problems(&self) -> Vec<String> {
+        self.problems_given(&self.content_id())
+    }
+
+    /// [`RunResult::problems`], with the content id already computed.
+    fn problems_given(&self, content_id: &str) -> Vec<String> {
         let mut p = Vec::new();
         if self.schema != SCHEMA {
             p.push(format!("schema is {:?}, expected {SCHEMA:?}", self.schema));
@@ -206,7 +249,7 @@ impl RunResult {
         if self.version != VERSION {
             p.push(format!("version {} is not {VERSION}", self.version));
         }
-        if self.id != self.content_id() {
+        if self.id != content_id {
             p.push("id is not the SHA-256 of the content (edited after it was written?)".into());
         }
         if chrono::DateTime::parse_from_rfc3339(&self.created_at).is_err() {
@@ -260,9 +303,21 @@ impl RunResult {
         Ok(result)
     }
 
+    /// Reads a result file and lists every way it breaks the content rules (empty when valid);
+    /// errors are files that cannot be read or parsed at all.
+    pub fn load_checked(path: &Path) -> Result<(RunResult, Vec<String>), SchemaError> {
+        let (result, id) = Self::load_with_id(path)?;
+        let problems = result.problems_given(&id);
+        Ok((result, problems))
+    }
+
     /// Reads and parses a result file (size cap, UTF-8, schema, version, fields) without
     /// checking its content rules; [`RunResult::problems`] lists those.
     pub fn load(path: &Path) -> Result<RunResult, SchemaError> {
+        Self::load_with_id(path).map(|(r, _)| r)
+    }
+
+    fn load_with_id(path: &Path) -> Result<(RunResult, String), SchemaError> {
         let shown = path.display().to_string();
         let read_err = |message: String| SchemaError::Read {
             path: shown.clone(),
@@ -278,7 +333,7 @@ impl RunResult {
         }
         let bytes = fs::read(path).map_err(|e| read_err(e.to_string()))?;
         let text = String::from_utf8(bytes).map_err(|_| read_err("not UTF-8 text".into()))?;
-        Self::parse(&text).map_err(|message| SchemaError::Format {
+        Self::parse_with_id(&text).map_err(|message| SchemaError::Format {
             path: shown,
             message,
         })
@@ -287,6 +342,11 @@ impl RunResult {
     /// Parses JSON text, checking schema and version before the fields so that a file of
     /// another version gets a message about its version, not about a missing field.
     pub fn parse(text: &str) -> Result<RunResult, String> {
+        Self::parse_with_id(text).map(|(r, _)| r)
+    }
+
+    /// Parses, and computes the content id from the typed value it already built.
+    fn parse_with_id(text: &str) -> Result<(RunResult, String), String> {
         let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
         let schema = value.get("schema").and_then(Value::as_str);
         if schema != Some(SCHEMA) {
@@ -301,13 +361,12 @@ impl RunResult {
             }
             None => return Err("no schema version".into()),
         }
-        let result: RunResult =
-            serde_json::from_value(value.clone()).map_err(|e| format!("bad field: {e}"))?;
+        let result = RunResult::deserialize(&value).map_err(|e| format!("bad field: {e}"))?;
         let typed = serde_json::to_value(&result).expect("result serialises");
         if let Some(extra) = unknown_field(&value, &typed, "") {
             return Err(format!("unknown field {extra}"));
         }
-        Ok(result)
+        Ok((result, id_of(&typed)))
     }
 }
 
@@ -392,18 +451,25 @@ mod tests {
     fn canonical_json_sorts_keys_at_every_level() {
         let v: Value =
             serde_json::from_str(r#"{"b":1,"a":{"z":[{"y":1,"x":2}],"c":"s"}}"#).unwrap();
-        assert_eq!(
-            canonical(&v),
-            r#"{"a":{"c":"s","z":[{"x":2,"y":1}]},"b":1}"#
-        );
+        let mut out = String::new();
+        canonical(&v, None, &mut out).unwrap();
+        assert_eq!(out, r#"{"a":{"c":"s","z":[{"x":2,"y":1}]},"b":1}"#);
+        let mut skipped = String::new();
+        canonical(&v, Some("b"), &mut skipped).unwrap();
+        assert_eq!(skipped, r#"{"a":{"c":"s","z":[{"x":2,"y":1}]}}"#);
+        let mut esc = String::new();
+        canonical(&serde_json::json!("q\"\\\n\u{1}é"), None, &mut esc).unwrap();
+        assert_eq!(esc, serde_json::to_string("q\"\\\n\u{1}é").unwrap());
     }
 
     #[test]
     fn canonical_numbers_are_language_neutral() {
         // 21542495.727539062 has two shortest decimal forms; its bits have one.
         let v = serde_json::json!([1.0, -2.5, 21542495.727539062, 7, -3]);
+        let mut out = String::new();
+        canonical(&v, None, &mut out).unwrap();
         assert_eq!(
-            canonical(&v),
+            out,
             "[0x3ff0000000000000,0xc004000000000000,0x41748b65fba40000,7,-3]"
         );
     }
