@@ -11,12 +11,11 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::policy::{Chip, Database, Precision};
 use crate::runner::{slug, vendor_name};
-use crate::schema::{RunResult, Status};
+use crate::schema::{RunResult, Status, write_file_atomic};
 
 /// Throughput may exceed a datasheet figure by this fraction (boost clocks, rounding).
 const TOLERANCE: f64 = 0.05;
@@ -168,30 +167,7 @@ pub fn add(db: &Database, root: &Path, paths: &[PathBuf]) -> Vec<(PathBuf, Added
 
 /// Copies `from` to `to` through a temporary file in the target directory, then a rename.
 fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
-    let bytes = fs::read(from)?;
-    write_atomic(to, &bytes)
-}
-
-/// Writes `bytes` to `to` atomically (temporary file beside it, then rename).
-pub fn write_atomic(to: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = to.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = to.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, to)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    written
+    write_file_atomic(to, &fs::read(from)?)
 }
 
 /// Files under `root` that would not be accepted, with their reasons; ids that occur twice.
@@ -392,7 +368,7 @@ pub fn index_markdown(rows: &[IndexRow]) -> String {
 /// Writes results/index.csv and results/README.md.
 pub fn write_index(db: &Database, root: &Path) -> std::io::Result<usize> {
     let rows = index(db, root);
-    write_atomic(&root.join("index.csv"), index_csv(&rows).as_bytes())?;
-    write_atomic(&root.join("README.md"), index_markdown(&rows).as_bytes())?;
+    write_file_atomic(&root.join("index.csv"), index_csv(&rows).as_bytes())?;
+    write_file_atomic(&root.join("README.md"), index_markdown(&rows).as_bytes())?;
     Ok(rows.len())
 }

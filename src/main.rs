@@ -21,7 +21,7 @@ use chipbench::policy::{
 use chipbench::report::model::{self, Report};
 use chipbench::report::{formats, html, table};
 use chipbench::runner::{RunOptions, default_path, run_device, slug};
-use chipbench::schema::{RunResult, Status};
+use chipbench::schema::{RunResult, Status, write_file_atomic};
 use chipbench::workloads::Workload;
 
 #[derive(Parser)]
@@ -585,7 +585,7 @@ fn report_cmd(paths: &[PathBuf], format: &str, out: Option<&Path>) -> Result<Exi
     let text = render(&db, &report);
     match out {
         Some(path) => {
-            dataset::write_atomic(path, text.as_bytes())
+            write_file_atomic(path, text.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }

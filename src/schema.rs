@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -267,26 +267,12 @@ impl RunResult {
 
     /// Writes the result to `path` atomically (temporary file, then rename).
     pub fn write_atomic(&self, path: &Path) -> Result<(), SchemaError> {
-        let err = |e: std::io::Error| SchemaError::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(err)?;
-        }
         let mut text = serde_json::to_string_pretty(self).expect("result serialises");
         text.push('\n');
-        let tmp = temp_path(path);
-        let written = (|| {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&tmp, path)
-        })();
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written.map_err(err)
+        write_file_atomic(path, text.as_bytes()).map_err(|e| SchemaError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
     }
 
     /// Reads and validates a result file; any problem is one clear error.
@@ -435,12 +421,27 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
     }
 }
 
-fn temp_path(path: &Path) -> PathBuf {
+/// Writes `bytes` to `path` atomically: a temporary file beside it, synced, then renamed, so
+/// a crash or Ctrl-C never leaves half a file and nothing already there is lost.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)?;
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "result.json".into());
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]
