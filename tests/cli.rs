@@ -184,3 +184,38 @@ fn broken_result_files_are_rejected_with_a_reason() {
         .to_string();
     assert!(missing.contains("absent.json"), "{missing}");
 }
+
+#[test]
+fn ctrl_c_keeps_what_finished() {
+    if common::adapter().is_none() {
+        return;
+    }
+    let dir = scratch("interrupt");
+    let path = dir.join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(["run", "--quick", "--out", path.to_str().unwrap()])
+        .env("NODEVICE_SELECT", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first case is in the file, then interrupt.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let done = RunResult::read(&path).map_or(0, |r| r.workloads.len());
+        if done >= 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no case finished");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let r = RunResult::read(&path).expect("the file stays valid");
+    assert!(!r.complete, "an interrupted run is marked incomplete");
+    assert!(!r.workloads.is_empty());
+}
