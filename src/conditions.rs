@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One reading of the device's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Reading {
     pub sm_clock_mhz: Option<f64>,
     pub memory_clock_mhz: Option<f64>,
@@ -19,6 +20,7 @@ pub struct Reading {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Conditions {
     /// Where the readings come from, or why there are none.
     pub source: String,

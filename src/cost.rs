@@ -548,7 +548,7 @@ pub fn measured_matmul(
                     chosen,
                     w.variant,
                     shape.join(" "),
-                    result.device.adapter.name
+                    result.device.name
                 ),
             ))
         }

@@ -40,7 +40,7 @@ pub fn chip_of<'a>(db: &'a Database, r: &RunResult) -> Option<&'a Chip> {
         .chip
         .as_deref()
         .and_then(|id| db.get(id).ok())
-        .or_else(|| db.for_adapter(&r.device.adapter.name))
+        .or_else(|| db.for_adapter(&r.device.name))
 }
 
 /// Figures beyond what the mapped chip can do.
@@ -92,8 +92,8 @@ pub fn problems(db: &Database, path: &Path) -> Result<RunResult, Vec<String>> {
 
 /// Where a result belongs: `<vendor>/<device>/<id>.json` under the dataset root.
 pub fn place(root: &Path, r: &RunResult) -> PathBuf {
-    root.join(vendor_name(r.device.adapter.vendor_id))
-        .join(slug(&r.device.adapter.name))
+    root.join(vendor_name(r.device.vendor_id))
+        .join(slug(&r.device.name))
         .join(format!("{}.json", r.id))
 }
 
@@ -230,14 +230,14 @@ pub fn index(db: &Database, root: &Path) -> Vec<IndexRow> {
             };
             let shape = crate::report::table::shape(&w.shape);
             let key = (
-                r.device.adapter.name.clone(),
+                r.device.name.clone(),
                 source.clone(),
                 w.workload.clone(),
                 w.variant.clone(),
                 shape.clone(),
             );
             let row = rows.entry(key).or_insert_with(|| IndexRow {
-                device: r.device.adapter.name.clone(),
+                device: r.device.name.clone(),
                 chip: chip.clone(),
                 source: source.clone(),
                 workload: w.workload.clone(),

@@ -4,6 +4,7 @@
 //! checked against a CPU reference in the same run, and the numbers land in result files
 //! (schema `chipbench/result` v1) for a shared dataset.
 
+pub mod canonical;
 pub mod conditions;
 pub mod cost;
 pub mod dataset;

@@ -15,7 +15,7 @@ use crate::conditions::Conditions;
 use crate::gpu::{AdapterReport, Context, Discovery, GpuError};
 use crate::host::Host;
 use crate::schema::{
-    Device, RunResult, SCHEMA, SchemaError, Settings, Source, Status, Throughput, Tool, VERSION,
+    RunResult, SCHEMA, SchemaError, Settings, Source, Status, Throughput, Tool, VERSION,
     WorkloadRecord,
 };
 use crate::timing::Budget;
@@ -121,11 +121,7 @@ fn record(case: &Case, outcome: Result<Measured, CaseError>) -> WorkloadRecord {
             if let Some(tuned) = &m.tuned {
                 r.config = format!("{}; {tuned}", r.config);
             }
-            r.throughput = Some(Throughput::at(
-                case.flops,
-                case.bytes,
-                m.timing.summary.median_ns,
-            ));
+            r.throughput = Some(Throughput::at(case.flops, case.bytes, m.timing.median_ns));
             r.timing = Some(m.timing);
             r.check = Some(m.check);
         }
@@ -191,12 +187,7 @@ pub fn run_device(
         complete: false,
         tool: Tool::this(),
         host: Host::this(),
-        device: Device {
-            adapter: report.clone(),
-            chip: crate::policy::Database::load()
-                .ok()
-                .and_then(|db| db.for_adapter(&report.name).map(|c| c.id.clone())),
-        },
+        device: report.clone(),
         conditions: Conditions::before(report.vendor_id, &pci),
         settings: Settings {
             quick: options.quick,

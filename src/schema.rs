@@ -6,15 +6,14 @@
 //! rename, so a crash or Ctrl-C never leaves half a file.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
+use crate::canonical;
 use crate::conditions::Conditions;
 use crate::gpu::AdapterReport;
 use crate::host::Host;
@@ -53,6 +52,7 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -71,17 +71,9 @@ impl Tool {
     }
 }
 
-/// The device as the adapter describes it, plus its entry in the chip database when mapped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Device {
-    #[serde(flatten)]
-    pub adapter: AdapterReport,
-    /// Chip id from the chip database; null until the device is mapped to one.
-    pub chip: Option<String>,
-}
-
 /// How the kernels were built and timed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub quick: bool,
     pub budget: Budget,
@@ -99,6 +91,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Throughput {
     /// TFLOP/s at the median time; absent for pure data movement.
     pub tflops: Option<f64>,
@@ -117,6 +110,7 @@ impl Throughput {
 
 /// One variant of one workload at one shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WorkloadRecord {
     pub workload: String,
     pub variant: String,
@@ -134,6 +128,7 @@ pub struct WorkloadRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RunResult {
     pub schema: String,
     pub version: u32,
@@ -144,90 +139,18 @@ pub struct RunResult {
     pub complete: bool,
     pub tool: Tool,
     pub host: Host,
-    pub device: Device,
+    /// The adapter, with `chip` set when it maps to the chip database.
+    pub device: AdapterReport,
     pub conditions: Conditions,
     pub settings: Settings,
     pub workloads: Vec<WorkloadRecord>,
     pub contributor: Option<String>,
 }
 
-/// Writes `value` with object keys sorted, no whitespace, integers as digits and every other
-/// number as the hex of its IEEE-754 bits (`0x3ff0000000000000` for 1.0), leaving out the
-/// top-level key `skip`. Decimal forms are not unique across languages (two 17-digit strings can
-/// name the same double, and Python and Rust break that tie differently); the bits are, so files
-/// written elsewhere (benches/vendor_reference.py, in Python) carry ids chipbench can check.
-/// The text is only hashed, never shown.
-fn canonical(value: &Value, skip: Option<&str>, out: &mut impl fmt::Write) -> fmt::Result {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().filter(|k| Some(k.as_str()) != skip).collect();
-            keys.sort();
-            out.write_char('{')?;
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.write_char(',')?;
-                }
-                write_json_string(k, out)?;
-                out.write_char(':')?;
-                canonical(&map[k], None, out)?;
-            }
-            out.write_char('}')
-        }
-        Value::Array(items) => {
-            out.write_char('[')?;
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.write_char(',')?;
-                }
-                canonical(v, None, out)?;
-            }
-            out.write_char(']')
-        }
-        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => write!(out, "{u}"),
-            (_, Some(i), _) => write!(out, "{i}"),
-            (_, _, Some(f)) => write!(out, "0x{:016x}", f.to_bits()),
-            _ => write!(out, "{n}"),
-        },
-        Value::String(s) => write_json_string(s, out),
-        Value::Bool(b) => write!(out, "{b}"),
-        Value::Null => out.write_str("null"),
-    }
-}
-
-/// A JSON string literal, escaped as serde_json (and Python's json with ensure_ascii off) do.
-fn write_json_string(s: &str, out: &mut impl fmt::Write) -> fmt::Result {
-    out.write_char('"')?;
-    for c in s.chars() {
-        match c {
-            '"' => out.write_str("\\\"")?,
-            '\\' => out.write_str("\\\\")?,
-            '\n' => out.write_str("\\n")?,
-            '\r' => out.write_str("\\r")?,
-            '\t' => out.write_str("\\t")?,
-            '\u{08}' => out.write_str("\\b")?,
-            '\u{0c}' => out.write_str("\\f")?,
-            c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32)?,
-            c => out.write_char(c)?,
-        }
-    }
-    out.write_char('"')
-}
-
-/// SHA-256 (hex) of the canonical JSON of `value` without its `id`.
-fn id_of(value: &Value) -> String {
-    let mut text = String::with_capacity(64 << 10);
-    canonical(value, Some("id"), &mut text).expect("writing to a String cannot fail");
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 impl RunResult {
     /// SHA-256 (hex) of the canonical JSON of everything but `id`.
     pub fn content_id(&self) -> String {
-        id_of(&serde_json::to_value(self).expect("result serialises"))
+        canonical::id_of_serialize(self).expect("result serialises")
     }
 
     /// Recomputes the id; call after every change.
@@ -331,45 +254,42 @@ impl RunResult {
         Self::parse_with_id(text).map(|(r, _)| r)
     }
 
-    /// Parses, and computes the content id from the typed value it already built.
+    /// Parses straight from text into the typed result (unknown fields are refused by serde)
+    /// and computes its content id, building no JSON tree.
     fn parse_with_id(text: &str) -> Result<(RunResult, String), String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-        let schema = value.get("schema").and_then(Value::as_str);
-        if schema != Some(SCHEMA) {
-            return Err(format!("schema is {schema:?}, expected {SCHEMA:?}"));
-        }
-        match value.get("version").and_then(Value::as_u64) {
-            Some(v) if v == u64::from(VERSION) => {}
-            Some(v) => {
-                return Err(format!(
-                    "schema version {v} is not supported (this chipbench reads version {VERSION})"
-                ));
+        let result: RunResult = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => {
+                header_problem(text).unwrap_or_else(|| format!("bad field: {e}"))
             }
-            None => return Err("no schema version".into()),
+            _ => format!("invalid JSON: {e}"),
+        })?;
+        if result.schema != SCHEMA || result.version != VERSION {
+            return Err(header_problem(text).unwrap_or_else(|| "schema or version mismatch".into()));
         }
-        let result = RunResult::deserialize(&value).map_err(|e| format!("bad field: {e}"))?;
-        let typed = serde_json::to_value(&result).expect("result serialises");
-        if let Some(extra) = unknown_field(&value, &typed, "") {
-            return Err(format!("unknown field {extra}"));
-        }
-        Ok((result, id_of(&typed)))
+        let id = canonical::id_of_serialize(&result)?;
+        Ok((result, id))
     }
 }
 
-/// The first key of `raw` (at any depth) that the typed value does not have: a field this
-/// version of the schema does not know, which the content id would not cover.
-fn unknown_field(raw: &Value, typed: &Value, at: &str) -> Option<String> {
-    match (raw, typed) {
-        (Value::Object(r), Value::Object(t)) => r.iter().find_map(|(k, v)| match t.get(k) {
-            None => Some(format!("{at}.{k}")),
-            Some(tv) => unknown_field(v, tv, &format!("{at}.{k}")),
-        }),
-        (Value::Array(r), Value::Array(t)) => r
-            .iter()
-            .zip(t)
-            .enumerate()
-            .find_map(|(i, (rv, tv))| unknown_field(rv, tv, &format!("{at}[{i}]"))),
-        _ => None,
+/// What is wrong with a document's schema and version, if anything; read without the rest of
+/// its fields, so that a file of another version gets a message about its version.
+fn header_problem(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Header {
+        schema: Option<Value>,
+        version: Option<Value>,
+    }
+    let h: Header = serde_json::from_str(text).ok()?;
+    let schema = h.schema.as_ref().and_then(Value::as_str);
+    if schema != Some(SCHEMA) {
+        return Some(format!("schema is {schema:?}, expected {SCHEMA:?}"));
+    }
+    match h.version.as_ref().and_then(Value::as_u64) {
+        Some(v) if v == u64::from(VERSION) => None,
+        Some(v) => Some(format!(
+            "schema version {v} is not supported (this chipbench reads version {VERSION})"
+        )),
+        None => Some("no schema version".into()),
     }
 }
 
@@ -390,7 +310,7 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
                             "{at}: samples must be present, finite and positive"
                         ));
                     }
-                    let s = &t.summary;
+                    let s = t;
                     if !(positive(s.median_ns)
                         && s.min_ns <= s.median_ns
                         && s.median_ns <= s.max_ns)
@@ -449,33 +369,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn canonical_json_sorts_keys_at_every_level() {
-        let v: Value =
-            serde_json::from_str(r#"{"b":1,"a":{"z":[{"y":1,"x":2}],"c":"s"}}"#).unwrap();
-        let mut out = String::new();
-        canonical(&v, None, &mut out).unwrap();
-        assert_eq!(out, r#"{"a":{"c":"s","z":[{"x":2,"y":1}]},"b":1}"#);
-        let mut skipped = String::new();
-        canonical(&v, Some("b"), &mut skipped).unwrap();
-        assert_eq!(skipped, r#"{"a":{"c":"s","z":[{"x":2,"y":1}]}}"#);
-        let mut esc = String::new();
-        canonical(&serde_json::json!("q\"\\\n\u{1}é"), None, &mut esc).unwrap();
-        assert_eq!(esc, serde_json::to_string("q\"\\\n\u{1}é").unwrap());
-    }
-
-    #[test]
-    fn canonical_numbers_are_language_neutral() {
-        // 21542495.727539062 has two shortest decimal forms; its bits have one.
-        let v = serde_json::json!([1.0, -2.5, 21542495.727539062, 7, -3]);
-        let mut out = String::new();
-        canonical(&v, None, &mut out).unwrap();
-        assert_eq!(
-            out,
-            "[0x3ff0000000000000,0xc004000000000000,0x41748b65fba40000,7,-3]"
-        );
-    }
-
-    #[test]
     fn parse_names_the_version_problem_first() {
         let e = RunResult::parse(r#"{"schema":"chipbench/result","version":2}"#).unwrap_err();
         assert!(e.contains("version 2"), "{e}");
@@ -486,17 +379,6 @@ mod tests {
                 .unwrap_err()
                 .contains("invalid JSON")
         );
-    }
-
-    #[test]
-    fn unknown_fields_are_found_at_any_depth() {
-        let raw = serde_json::json!({"a": {"b": [{"c": 1, "x": 2}]}});
-        let typed = serde_json::json!({"a": {"b": [{"c": 1}]}});
-        assert_eq!(
-            unknown_field(&raw, &typed, "").as_deref(),
-            Some(".a.b[0].x")
-        );
-        assert!(unknown_field(&typed, &typed, "").is_none());
     }
 
     #[test]

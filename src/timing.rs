@@ -13,6 +13,7 @@ use crate::gpu::{Context, GpuError};
 
 /// How long to spend measuring one case, and how to split that time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Budget {
     /// Calibrated passes run and discarded before the timed ones: a GPU that idled while the
     /// host prepared data runs slowly for a few hundred milliseconds (clocks ramping up).
@@ -104,6 +105,7 @@ impl Summary {
 
 /// The measured samples of one case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Timing {
     pub method: Method,
     pub warmup_passes: usize,
@@ -111,8 +113,12 @@ pub struct Timing {
     pub passes: usize,
     /// Time of one iteration, one per pass, in the order they ran.
     pub samples_ns: Vec<f64>,
-    #[serde(flatten)]
-    pub summary: Summary,
+    pub median_ns: f64,
+    pub min_ns: f64,
+    pub max_ns: f64,
+    pub mean_ns: f64,
+    /// Standard deviation over mean.
+    pub cv: f64,
 }
 
 /// Records one iteration of a workload (usually one dispatch) into a compute pass.
@@ -224,14 +230,18 @@ impl<'c> PassTimer<'c> {
             let t = self.pass(iteration, dispatches)?;
             samples_ns.push(t.as_nanos() as f64 / f64::from(dispatches));
         }
-        let summary = Summary::of(&samples_ns).expect("at least one pass");
+        let s = Summary::of(&samples_ns).expect("at least one pass");
         Ok(Timing {
             method: self.method(),
             warmup_passes,
             dispatches_per_pass: dispatches,
             passes,
             samples_ns,
-            summary,
+            median_ns: s.median_ns,
+            min_ns: s.min_ns,
+            max_ns: s.max_ns,
+            mean_ns: s.mean_ns,
+            cv: s.cv,
         })
     }
 }

@@ -108,9 +108,9 @@ fn hostile_files_are_rejected_and_nothing_escapes_the_root() {
     fs::write(&unknown, extra.to_string()).unwrap();
     let cases = [
         (big, "limit for a result file"),
-        (nested, "invalid JSON"),
+        (nested, "not a chipbench result"),
         (binary, "not UTF-8"),
-        (unknown, "unknown field .workloads[0].note"),
+        (unknown, "unknown field `note`"),
     ];
     for (path, why) in &cases {
         let out = dataset::add(&db, &root, std::slice::from_ref(path));
@@ -126,7 +126,7 @@ fn hostile_files_are_rejected_and_nothing_escapes_the_root() {
 
     // A device named like a path lands inside the root, under a harmless name.
     let sneaky = variant(&inbox, "sneaky.json", |r| {
-        r.device.adapter.name = "../../etc/passwd".into()
+        r.device.name = "../../etc/passwd".into()
     });
     let out = dataset::add(&db, &root, &[sneaky]);
     let Added::Stored(at) = &out[0].1 else {

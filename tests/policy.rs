@@ -342,7 +342,7 @@ fn measured_beside_rated() {
     assert!(c.to_text().contains("not TPP"));
     // A device with no entry: the measured side only.
     let mut unknown = result.clone();
-    unknown.device.adapter.name = "Mystery Accelerator".into();
+    unknown.device.name = "Mystery Accelerator".into();
     let c = compare(&db, &unknown, Rule::Oct2023);
     assert!(c.chip.is_none() && c.rated.is_none() && !c.measured.is_empty());
     assert!(c.to_text().contains("no entry in the chip database"));

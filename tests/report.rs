@@ -25,7 +25,7 @@ fn scratch(name: &str) -> PathBuf {
 fn hostile_results() -> PathBuf {
     let dir = scratch("in");
     let mut r = RunResult::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join(H200)).unwrap();
-    r.device.adapter.name = HOSTILE.to_string();
+    r.device.name = HOSTILE.to_string();
     r.contributor = Some("<b onmouseover=alert(1)>lab</b>".to_string());
     r.seal();
     r.write_atomic(&dir.join("r.json")).unwrap();

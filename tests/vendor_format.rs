@@ -32,7 +32,7 @@ fn python_writer_output_validates() {
     );
     let r = RunResult::read(&path).expect("the Python writer's file validates");
     assert_eq!(r.source, Source::VendorLibrary);
-    assert_eq!(r.device.adapter.name, "Selftest GPU \u{e9} \"quoted\"");
+    assert_eq!(r.device.name, "Selftest GPU \u{e9} \"quoted\"");
     let ok = &r.workloads[0];
     assert_eq!(ok.status, Status::Ok);
     assert_eq!(ok.timing.as_ref().unwrap().method, Method::CudaEvent);

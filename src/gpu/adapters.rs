@@ -5,6 +5,7 @@ use wgpu::{Adapter, Backends, DeviceType, Features};
 
 /// The limits a compute benchmark runs into, as the adapter reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GpuLimits {
     pub max_buffer_size: u64,
     pub max_storage_buffer_binding_size: u64,
@@ -16,6 +17,7 @@ pub struct GpuLimits {
 
 /// One cooperative-matrix (tensor-core) configuration the adapter offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CoopMatrixConfig {
     pub m: u32,
     pub n: u32,
@@ -28,6 +30,7 @@ pub struct CoopMatrixConfig {
 /// A serialisable description of one adapter: the `devices` listing and the `device` block of a
 /// result file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AdapterReport {
     /// Position in the discovery order; what `--device INDEX` refers to.
     pub index: usize,
@@ -46,6 +49,8 @@ pub struct AdapterReport {
     pub subgroups: bool,
     pub cooperative_matrix: Vec<CoopMatrixConfig>,
     pub limits: GpuLimits,
+    /// Chip id in the chip database (data/chips.toml) when the name maps to one.
+    pub chip: Option<String>,
 }
 
 impl AdapterReport {
@@ -93,6 +98,7 @@ impl AdapterReport {
                 max_compute_workgroup_size_x: limits.max_compute_workgroup_size_x,
                 max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
             },
+            chip: None,
         }
     }
 
@@ -169,10 +175,17 @@ pub fn discover() -> Discovery {
         ..desc
     });
     let adapters = pollster::block_on(instance.enumerate_adapters(backends));
+    let chips = crate::policy::Database::load().ok();
     let reports = adapters
         .iter()
         .enumerate()
-        .map(|(i, a)| AdapterReport::from_adapter(i, a))
+        .map(|(i, a)| {
+            let mut r = AdapterReport::from_adapter(i, a);
+            r.chip = chips
+                .as_ref()
+                .and_then(|db| db.for_adapter(&r.name).map(|c| c.id.clone()));
+            r
+        })
         .collect();
     Discovery {
         instance,

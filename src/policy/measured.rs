@@ -62,7 +62,7 @@ pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
         })
         .collect();
     Comparison {
-        device: result.device.adapter.name.clone(),
+        device: result.device.name.clone(),
         chip: chip.map(|c| c.id.clone()),
         rated: spec.map(|s| classify(&s, rule)),
         measured,

@@ -115,7 +115,7 @@ pub fn build(
 ) -> Report {
     let mut by_device: BTreeMap<&str, Vec<&RunResult>> = BTreeMap::new();
     for r in results {
-        by_device.entry(&r.device.adapter.name).or_default().push(r);
+        by_device.entry(&r.device.name).or_default().push(r);
     }
     let devices = by_device
         .into_iter()
@@ -148,10 +148,10 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
                 variant: w.variant.clone(),
                 precision: w.precision.inputs.clone(),
                 shape: shape(&w.shape),
-                median_ns: timing.summary.median_ns,
-                min_ns: timing.summary.min_ns,
-                max_ns: timing.summary.max_ns,
-                cv: timing.summary.cv,
+                median_ns: timing.median_ns,
+                min_ns: timing.min_ns,
+                max_ns: timing.max_ns,
+                cv: timing.cv,
                 value,
                 unit,
                 intensity: (w.flops_per_iter > 0.0).then(|| w.flops_per_iter / w.bytes_per_iter),

@@ -67,12 +67,12 @@ fn row(r: &WorkloadRecord) -> [String; 7] {
     let shape = shape(&r.shape);
     let (median, spread) = match (&r.timing, r.status) {
         (Some(t), Status::Ok) => (
-            duration(t.summary.median_ns),
+            duration(t.median_ns),
             format!(
                 "cv {:.1}%, {}..{}",
-                t.summary.cv * 100.0,
-                duration(t.summary.min_ns),
-                duration(t.summary.max_ns)
+                t.cv * 100.0,
+                duration(t.min_ns),
+                duration(t.max_ns)
             ),
         ),
         _ => ("-".to_string(), "-".to_string()),

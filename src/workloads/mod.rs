@@ -23,6 +23,7 @@ const WARM_WARMUP_MS: f64 = 50.0;
 
 /// Input and accumulation precision of a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Precision {
     pub inputs: String,
     pub accumulate: String,
@@ -39,6 +40,7 @@ impl Precision {
 
 /// The outcome of a correctness check against the CPU reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Check {
     /// How `error` is defined.
     pub metric: String,

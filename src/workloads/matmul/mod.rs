@@ -309,7 +309,7 @@ fn tuned<C: KernelConfig>(
         let err = inputs.error(got, &probe);
         built.push((cfg.to_string(), kernel, groups));
         Ok(if err <= tolerance {
-            Ok(t.summary.median_ns)
+            Ok(t.median_ns)
         } else {
             Err(format!("error {err:.1e}"))
         })
