@@ -614,13 +614,17 @@ fn describe(r: &AdapterReport) -> String {
     };
     let l = &r.limits;
     format!(
-        "[{}] {} ({}, {})\n    driver: {} {}; vendor 0x{:04x}, device 0x{:04x}; subgroup size {}..{}\n    \
+        "[{}] {} ({}, {}){}\n    driver: {} {}; vendor 0x{:04x}, device 0x{:04x}; subgroup size {}..{}\n    \
          timestamps: {}, f16: {}, subgroups: {}, cooperative matrices: {}\n    \
          limits: buffer {}, storage binding {}, workgroup memory {} KiB, {} invocations per workgroup\n",
         r.index,
         r.name,
         r.device_type,
         r.backend,
+        r.chip
+            .as_deref()
+            .map(|c| format!(", chip {c}"))
+            .unwrap_or_default(),
         r.driver,
         r.driver_info,
         r.vendor_id,
