@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use chipbench::dataset::{self, Added};
 use chipbench::policy::Database;
 use chipbench::schema::RunResult;
+use chipbench::workloads::data::Rng;
 
 const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
 
@@ -230,14 +231,8 @@ fn fuzzed_files_never_panic_the_parser_or_validator() {
     let db = Database::load().unwrap();
     let text = fs::read_to_string(repo(H200)).unwrap();
     let bytes = text.as_bytes();
-    let mut state = 7u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) as usize
-    };
+    let mut rng = Rng::new(7);
+    let mut next = || rng.next_u64() as usize;
     let tokens: [&[u8]; 8] = [
         b"null",
         b"-1e999",

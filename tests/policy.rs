@@ -10,6 +10,7 @@ use chipbench::policy::{
     Class, Database, Precision, Rule, Spec, Unit, check_against_epoch, classify, import_epoch,
 };
 use chipbench::schema::RunResult;
+use chipbench::workloads::data::Rng;
 use common::{chipbench, one_line_error};
 
 const EPOCH: &str = concat!(
@@ -244,19 +245,10 @@ fn headroom_names_the_largest_rate_under_a_threshold() {
     );
 }
 
-/// SplitMix64, for reproducible random specs.
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 #[test]
 fn raising_a_peak_never_lowers_tpp_or_control() {
-    let mut s = 42u64;
-    let mut unit = || (next(&mut s) >> 11) as f64 / (1u64 << 53) as f64;
+    let mut rng = Rng::new(42);
+    let mut unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     for _ in 0..3000 {
         let mut peaks = Vec::new();
         for p in Precision::ALL {
