@@ -2,7 +2,9 @@
 """Vendor-library ceilings on the same GPU, for chipbench's "WGSL / vendor" ratios.
 
 Measures with PyTorch on an NVIDIA GPU: device-to-device copy (torch copy_), cuBLAS matmul in
-f32 (TF32 off), TF32, f16 and bf16 at chipbench's GPU matmul shapes, and SDPA attention. Timing
+f32 (TF32 off), TF32, f16 and bf16 at chipbench's GPU matmul shapes, SDPA attention (causal and
+not) at chipbench's attention shapes, SDPA decode (one query token against a long f16 KV cache)
+and torch.mv matrix-vector products at chipbench's decode and gemv shapes. Timing
 mirrors chipbench: CUDA events around passes of calibrated length (about 25 ms), 0.4 s of
 warm-up passes, then at least ten timed passes, every sample kept. Every measured output is
 checked against a reference in the same run; a failed check gives no number.
@@ -37,7 +39,11 @@ BUDGET = {
     "max_dispatches": 1000,
 }
 MATMUL_SHAPES = [(4096, 4096, 4096), (8192, 8192, 8192), (8192, 8192, 2048), (16, 8192, 8192)]
-SDPA_SHAPES = [(4, 16, 4096, 128), (4, 32, 2048, 64)]
+SDPA_SHAPES = [(4, 16, 4096, 128), (4, 32, 2048, 64), (1, 16, 16384, 128)]
+DECODE_SHAPES = [(16, 32, 8192, 128), (16, 32, 32768, 128)]
+GEMV_SHAPES = [(28672, 8192), (8192, 28672)]
+# Rows of attention output checked against a float64 reference.
+CHECKED_ROWS = 64
 SMI_FIELDS = "clocks.sm,clocks.mem,clocks.max.sm,power.draw,power.limit,temperature.gpu"
 
 # ---- The result file: the same schema and canonical id as chipbench's src/schema.rs.
@@ -255,25 +261,89 @@ def matmul_cases(torch, seed):
     return out
 
 
+def attention_rows(torch, q, k, v, rows, causal):
+    """Rows `rows` of softmax(q k^T / sqrt(d)) v for one (batch, head), in float64."""
+    qs, ks, vs = q.double(), k.double(), v.double()
+    scores = qs[rows] @ ks.T / math.sqrt(q.shape[-1])
+    if causal:
+        keys = torch.arange(ks.shape[0], device=q.device)
+        scores = scores.masked_fill(keys[None, :] > rows[:, None], float("-inf"))
+    return torch.softmax(scores, dim=-1) @ vs
+
+
 def sdpa_cases(torch, seed):
     out = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
     for dtype_name, inputs, tol in [("float16", "f16", 5e-3), ("float32", "f32", 1e-4)]:
         dtype = getattr(torch, dtype_name)
         for b, h, n, d in SDPA_SHAPES:
-            q, k, v = (torch.randn(b, h, n, d, device="cuda", dtype=dtype) for _ in range(3))
-            sdpa = torch.nn.functional.scaled_dot_product_attention
-            last = [None]  # the output of the last timed call is the one checked
-            timing = timed(torch, lambda: last.__setitem__(0, sdpa(q, k, v)))
-            qs, ks, vs = q[0, 0].double(), k[0, 0].double(), v[0, 0].double()
-            want = torch.softmax(qs @ ks.T / math.sqrt(d), dim=-1) @ vs
-            err = rel_frobenius(last[0][0, 0], want)
-            chk = check("relative Frobenius error of one (batch, head) slice", err, tol,
-                        n * d, b * h * n * d, seed)
-            out.append(record("attention", f"torch-sdpa-{inputs}",
-                              {"batch": b, "heads": h, "seq": n, "head_dim": d}, inputs, "f32",
-                              "torch.nn.functional.scaled_dot_product_attention, non-causal",
-                              4 * b * h * n * n * d, 4 * b * h * n * d * q.element_size(),
+            for causal in (False, True):
+                q, k, v = (torch.randn(b, h, n, d, device="cuda", dtype=dtype) for _ in range(3))
+                last = [None]  # the output of the last timed call is the one checked
+                timing = timed(torch, lambda: last.__setitem__(0, sdpa(q, k, v, is_causal=causal)))
+                rows = torch.cat([torch.tensor([0, n - 1], device="cuda"),
+                                  torch.randint(0, n, (CHECKED_ROWS - 2,), device="cuda")])
+                got, want = [], []
+                for bi, hi in [(0, 0), (b - 1, h - 1)]:
+                    got.append(last[0][bi, hi][rows])
+                    want.append(attention_rows(torch, q[bi, hi], k[bi, hi], v[bi, hi], rows,
+                                               causal))
+                err = rel_frobenius(torch.cat(got), torch.cat(want))
+                chk = check("relative Frobenius error over the checked rows of O", err, tol,
+                            2 * CHECKED_ROWS * d, b * h * n * d, seed)
+                flops = 4 * b * h * n * n * d / (2 if causal else 1)
+                out.append(record("attention", f"torch-sdpa-{inputs}",
+                                  {"batch": b, "heads": h, "seq": n, "head_dim": d,
+                                   "causal": int(causal)}, inputs, "f32",
+                                  "torch.nn.functional.scaled_dot_product_attention, "
+                                  + ("causal" if causal else "non-causal"),
+                                  flops, 4 * b * h * n * d * q.element_size(), timing, chk))
+                del q, k, v, last
+    return out
+
+
+def decode_cases(torch, seed):
+    out = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    for b, h, n, d in DECODE_SHAPES:
+        q = torch.rand(b, h, 1, d, device="cuda", dtype=torch.float16) * 2 - 1
+        k = torch.rand(b, h, n, d, device="cuda", dtype=torch.float16) * 2 - 1
+        v = torch.rand(b, h, n, d, device="cuda", dtype=torch.float16) * 2 - 1
+        last = [None]
+        timing = timed(torch, lambda: last.__setitem__(0, sdpa(q, k, v)))
+        row = torch.tensor([0], device="cuda")
+        pairs = [(0, 0), (b - 1, h - 1), (b // 2, h // 2)]
+        got = torch.cat([last[0][bi, hi] for bi, hi in pairs])
+        want = torch.cat([attention_rows(torch, q[bi, hi], k[bi, hi], v[bi, hi], row, False)
+                          for bi, hi in pairs])
+        chk = check("relative Frobenius error over the checked heads of O",
+                    rel_frobenius(got, want), 5e-3, len(pairs) * d, b * h * d, seed)
+        out.append(record("decode", "torch-sdpa-f16",
+                          {"batch": b, "heads": h, "kv_len": n, "head_dim": d}, "f16", "f32",
+                          "torch.nn.functional.scaled_dot_product_attention, one query token",
+                          4 * b * h * n * d, 2 * b * h * n * d * 2, timing, chk))
+        del q, k, v, last
+    return out
+
+
+def gemv_cases(torch, seed):
+    out = []
+    for dtype_name, inputs, tol in [("float16", "f16", 2e-3), ("float32", "f32", 1e-4)]:
+        dtype = getattr(torch, dtype_name)
+        for m, k in GEMV_SHAPES:
+            a = (torch.rand(m, k, device="cuda") * 2 - 1).to(dtype)
+            x = (torch.rand(k, device="cuda") * 2 - 1).to(dtype)
+            y = torch.full((m,), float("nan"), device="cuda", dtype=dtype)
+            timing = timed(torch, lambda: torch.mv(a, x, out=y))
+            rows = torch.randint(0, m, (2048,), device="cuda")
+            err = rel_frobenius(y[rows], a[rows].double() @ x.double())
+            chk = check("relative Frobenius error over the checked elements of y", err, tol,
+                        rows.numel(), m, seed)
+            esize = a.element_size()
+            out.append(record("gemv", f"torch-mv-{inputs}", {"m": m, "k": k}, inputs, "f32",
+                              "torch.mv (cuBLAS gemv)", 2 * m * k, (m * k + k + m) * esize,
                               timing, chk))
+            del a, x, y
     return out
 
 
@@ -366,7 +436,9 @@ def main():
         seed = time.time_ns() % (2**63)
         torch.manual_seed(seed)
         before = reading()
-        workloads = [copy_case(torch, seed)] + matmul_cases(torch, seed) + sdpa_cases(torch, seed)
+        workloads = ([copy_case(torch, seed)] + matmul_cases(torch, seed)
+                     + sdpa_cases(torch, seed) + decode_cases(torch, seed)
+                     + gemv_cases(torch, seed))
         conditions = {"source": "nvidia-smi" if before else "not reported: nvidia-smi failed",
                       "before": before, "after": reading() if before else None}
         doc = result(device_block(torch), workloads, conditions,

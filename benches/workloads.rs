@@ -12,6 +12,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use chipbench::gpu::{Context, DeviceChoice, discover};
 use chipbench::runner::sizing;
+use chipbench::schema::bandwidth_bound;
 use chipbench::timing::PassTimer;
 use chipbench::workloads::Workload;
 
@@ -50,10 +51,10 @@ fn workloads(c: &mut Criterion) {
                     continue;
                 }
             };
-            group.throughput(if case.flops > 0.0 {
-                Throughput::Elements(case.flops as u64)
-            } else {
+            group.throughput(if bandwidth_bound(case.flops, case.bytes) {
                 Throughput::Bytes(case.bytes as u64)
+            } else {
+                Throughput::Elements(case.flops as u64)
             });
             let name = format!("{}/{}", case.variant, case.shape_label().replace(' ', ","));
             // A bench left out by a filter never runs its kernel, so there is nothing to check.

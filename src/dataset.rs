@@ -69,7 +69,7 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
                 ));
             }
         }
-        if w.flops_per_iter == 0.0 {
+        if w.bandwidth_bound() {
             if let Some(bw) = chip.memory_bandwidth_gbps {
                 if t.gbps > bw * (1.0 + TOLERANCE) {
                     out.push(format!(
@@ -223,10 +223,8 @@ pub fn index(db: &Database, root: &Path) -> Vec<IndexRow> {
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
         for w in r.workloads.iter().filter(|w| w.status == Status::Ok) {
-            let Some(t) = &w.throughput else { continue };
-            let (best, unit) = match t.tflops {
-                Some(tf) => (tf, "TFLOP/s"),
-                None => (t.gbps, "GB/s"),
+            let Some((best, unit)) = w.headline() else {
+                continue;
             };
             let shape = crate::report::table::shape(&w.shape);
             let key = (

@@ -108,6 +108,16 @@ impl Throughput {
     }
 }
 
+/// Below this many FLOPs per byte of required traffic a workload is bound by memory bandwidth
+/// on any processor (GPU ridge points are 10 FLOP/byte or more, CPUs' about 5), so its figure
+/// is GB/s: copies, decode attention, matrix-vector products.
+pub const BANDWIDTH_BOUND_INTENSITY: f64 = 2.0;
+
+/// Whether work of `flops` over `bytes` of traffic is measured in GB/s rather than TFLOP/s.
+pub fn bandwidth_bound(flops: f64, bytes: f64) -> bool {
+    flops < BANDWIDTH_BOUND_INTENSITY * bytes
+}
+
 /// One variant of one workload at one shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,6 +135,23 @@ pub struct WorkloadRecord {
     pub timing: Option<Timing>,
     pub throughput: Option<Throughput>,
     pub check: Option<Check>,
+}
+
+impl WorkloadRecord {
+    /// Whether this record's figure is GB/s (see [`bandwidth_bound`]).
+    pub fn bandwidth_bound(&self) -> bool {
+        bandwidth_bound(self.flops_per_iter, self.bytes_per_iter)
+    }
+
+    /// The figure that matters and its unit: GB/s for bandwidth-bound work, else TFLOP/s.
+    /// Absent without a throughput (a case that did not run or did not pass).
+    pub fn headline(&self) -> Option<(f64, &'static str)> {
+        let t = self.throughput.as_ref()?;
+        Some(match t.tflops {
+            Some(tf) if !self.bandwidth_bound() => (tf, "TFLOP/s"),
+            _ => (t.gbps, "GB/s"),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

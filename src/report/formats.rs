@@ -19,7 +19,13 @@ fn ratio(r: &Row) -> String {
     }
 }
 
-fn cells(r: &Row) -> [String; 9] {
+/// A bandwidth-bound figure over the copy bandwidth measured in the same run.
+pub fn of_copy(r: &Row) -> String {
+    r.copy_fraction
+        .map_or("-".to_string(), |x| format!("{x:.2}x copy"))
+}
+
+fn cells(r: &Row) -> [String; 10] {
     [
         r.source.clone(),
         r.workload.clone(),
@@ -29,11 +35,12 @@ fn cells(r: &Row) -> [String; 9] {
         format!("{:.1}%", r.cv * 100.0),
         value(r),
         pct(r.utilization),
+        of_copy(r),
         ratio(r),
     ]
 }
 
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 10] = [
     "source",
     "workload",
     "variant",
@@ -42,6 +49,7 @@ const HEADER: [&str; 9] = [
     "cv",
     "throughput",
     "of datasheet",
+    "of copy",
     "vs vendor",
 ];
 
@@ -100,7 +108,7 @@ pub fn table(report: &Report) -> String {
             d.runs,
             if d.runs == 1 { "" } else { "s" }
         ));
-        let rows: Vec<[String; 9]> = d.rows.iter().map(cells).collect();
+        let rows: Vec<[String; 10]> = d.rows.iter().map(cells).collect();
         out.push_str(&aligned(HEADER, &rows));
         for line in summary_lines(d) {
             out.push_str(&line);

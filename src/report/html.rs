@@ -1,7 +1,7 @@
 //! The HTML report: one self-contained file (inline CSS and SVG, no scripts, no network), every
 //! piece of text from result files escaped.
 
-use super::formats::summary_lines;
+use super::formats::{of_copy, summary_lines};
 use super::model::Report;
 use super::plots;
 use super::table::duration;
@@ -51,11 +51,11 @@ pub fn render(db: &Database, report: &Report) -> String {
             }
         ));
         h.push_str("<table><tr><th>source</th><th>workload</th><th>variant</th><th>shape</th><th>median</th>\
-                    <th>spread (min..max, cv)</th><th>throughput</th><th>of datasheet</th><th>vs vendor</th></tr>\n");
+                    <th>spread (min..max, cv)</th><th>throughput</th><th>of datasheet</th><th>of copy</th><th>vs vendor</th></tr>\n");
         for r in &d.rows {
             h.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}..{}, {:.1}%</td>\
-                 <td class=\"n\">{:.2} {}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                 <td class=\"n\">{:.2} {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
                 esc(&r.source),
                 esc(&r.workload),
                 esc(&r.variant),
@@ -67,6 +67,7 @@ pub fn render(db: &Database, report: &Report) -> String {
                 r.value,
                 r.unit,
                 r.utilization.map_or("-".into(), |u| format!("{:.1}%", u * 100.0)),
+                of_copy(r),
                 match (&r.vendor_variant, r.vendor_ratio) {
                     (Some(v), Some(x)) => format!("{x:.2}x {}", esc(v)),
                     _ => "-".into(),

@@ -13,7 +13,7 @@ use crate::policy::measured::{Comparison, compare};
 use crate::policy::{Database, Rule};
 use crate::schema::{RunResult, Source, Status};
 
-use super::table::shape;
+use super::table::{copy_bandwidth, shape};
 
 /// One measured case (the best run of it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,6 +36,9 @@ pub struct Row {
     /// The best vendor-library case on the same device, workload, shape and input precision.
     pub vendor_variant: Option<String>,
     pub vendor_ratio: Option<f64>,
+    /// For bandwidth-bound work other than the copy: its GB/s over the best copy bandwidth
+    /// chipbench measured in the same run.
+    pub copy_fraction: Option<f64>,
 }
 
 /// A reference training run at this device's measured rate.
@@ -130,17 +133,15 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
     // The best run of each case.
     let mut best: BTreeMap<(String, String, String, String), Row> = BTreeMap::new();
     for r in runs {
+        let copy = copy_bandwidth(&r.workloads);
         for w in r.workloads.iter().filter(|w| w.status == Status::Ok) {
-            let (Some(t), Some(timing)) = (&w.throughput, &w.timing) else {
+            let (Some((value, unit)), Some(timing)) = (w.headline(), &w.timing) else {
                 continue;
             };
-            let (value, unit) = match t.tflops {
-                Some(tf) => (tf, "TFLOP/s"),
-                None => (t.gbps, "GB/s"),
-            };
-            let rated = match t.tflops {
-                Some(_) => precision_of(&w.precision.inputs).and_then(|p| spec.as_ref()?.peak(p)),
-                None => chip.and_then(|c| c.memory_bandwidth_gbps),
+            let rated = if w.bandwidth_bound() {
+                chip.and_then(|c| c.memory_bandwidth_gbps)
+            } else {
+                precision_of(&w.precision.inputs).and_then(|p| spec.as_ref()?.peak(p))
             };
             let row = Row {
                 source: source_name(r.source),
@@ -158,6 +159,9 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
                 utilization: rated.map(|p| value / p),
                 vendor_variant: None,
                 vendor_ratio: None,
+                copy_fraction: copy
+                    .filter(|_| unit == "GB/s" && w.workload != "copy")
+                    .map(|c| value / c),
             };
             let key = (
                 row.source.clone(),
@@ -268,7 +272,7 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
         ceilings: Ceilings {
             datasheet_bandwidth_gbps: chip.and_then(|c| c.memory_bandwidth_gbps),
             datasheet_compute,
-            measured_bandwidth_gbps: best_of(&|r: &Row| r.unit == "GB/s"),
+            measured_bandwidth_gbps: best_of(&|r: &Row| r.workload == "copy"),
             measured_compute,
         },
         rows,

@@ -16,15 +16,27 @@ pub fn duration(ns: f64) -> String {
     }
 }
 
-fn throughput(r: &WorkloadRecord) -> String {
-    match &r.throughput {
-        Some(t) => match t.tflops {
-            Some(tf) if tf >= 1.0 => format!("{tf:.2} TFLOP/s"),
-            Some(tf) => format!("{:.1} GFLOP/s", tf * 1e3),
-            None => format!("{:.1} GB/s", t.gbps),
+/// The record's figure with its unit; for bandwidth-bound work other than the copy itself,
+/// also its share of `copy_gbps`, the device's measured copy bandwidth.
+fn throughput(r: &WorkloadRecord, copy_gbps: Option<f64>) -> String {
+    match r.headline() {
+        Some((tf, "TFLOP/s")) if tf >= 1.0 => format!("{tf:.2} TFLOP/s"),
+        Some((tf, "TFLOP/s")) => format!("{:.1} GFLOP/s", tf * 1e3),
+        Some((gbps, _)) => match copy_gbps.filter(|_| r.workload != "copy") {
+            Some(copy) => format!("{gbps:.1} GB/s ({:.2}x copy)", gbps / copy),
+            None => format!("{gbps:.1} GB/s"),
         },
         None => "-".to_string(),
     }
+}
+
+/// The best copy bandwidth among `records`, in GB/s.
+pub fn copy_bandwidth<'a>(records: impl IntoIterator<Item = &'a WorkloadRecord>) -> Option<f64> {
+    records
+        .into_iter()
+        .filter(|r| r.workload == "copy" && r.status == Status::Ok)
+        .filter_map(|r| r.headline().map(|(v, _)| v))
+        .fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
 }
 
 /// A shape as text: matrix dimensions read best as m, n, k; everything else alphabetically.
@@ -63,7 +75,7 @@ pub fn aligned<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> Strin
     out.join("\n") + "\n"
 }
 
-fn row(r: &WorkloadRecord) -> [String; 7] {
+fn row(r: &WorkloadRecord, copy_gbps: Option<f64>) -> [String; 7] {
     let shape = shape(&r.shape);
     let (median, spread) = match (&r.timing, r.status) {
         (Some(t), Status::Ok) => (
@@ -89,7 +101,7 @@ fn row(r: &WorkloadRecord) -> [String; 7] {
         shape,
         median,
         spread,
-        throughput(r),
+        throughput(r, copy_gbps),
         check,
     ]
 }
@@ -105,7 +117,8 @@ pub fn render(records: &[WorkloadRecord]) -> String {
         "throughput",
         "check",
     ];
-    let rows: Vec<[String; 7]> = records.iter().map(row).collect();
+    let copy = copy_bandwidth(records);
+    let rows: Vec<[String; 7]> = records.iter().map(|r| row(r, copy)).collect();
     let mut out = aligned(header, &rows);
     for r in records.iter().filter(|r| r.status != Status::Ok) {
         out.push_str(&format!(

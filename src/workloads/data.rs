@@ -6,6 +6,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use half::f16;
+
 /// NaN as bits: outputs are filled with it before a run, so an element the kernel never wrote
 /// fails the check.
 pub const POISON: u32 = 0x7fc0_0000;
@@ -46,26 +48,69 @@ impl Rng {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
-    /// `n` values uniform in [-1, 1). Large requests are filled by several threads, each from
-    /// its own stream derived from this generator, so the values depend only on its state.
+    /// `n` values uniform in [-1, 1).
     pub fn f32s(&mut self, n: usize) -> Vec<f32> {
+        self.fill(n, Rng::next_f32)
+    }
+
+    /// `n` values uniform in [-1, 1), rounded to f16.
+    pub fn f16s(&mut self, n: usize) -> Vec<f16> {
+        self.fill(n, |r| f16::from_f32(r.next_f32()))
+    }
+
+    /// `n` values uniform in [-1, 1) as f32, rounded to f16 values when `half` (so a CPU
+    /// reference computes with exactly what an f16 kernel reads).
+    pub fn values(&mut self, n: usize, half: bool) -> Vec<f32> {
+        if half {
+            self.f16s(n).into_iter().map(f16::to_f32).collect()
+        } else {
+            self.f32s(n)
+        }
+    }
+
+    /// `n` values drawn by `draw`. Large requests are filled by several threads, each from its
+    /// own stream derived from this generator, so the values depend only on its state.
+    fn fill<T: Copy + Default + Send>(
+        &mut self,
+        n: usize,
+        draw: impl Fn(&mut Rng) -> T + Sync,
+    ) -> Vec<T> {
         const CHUNK: usize = 1 << 20;
-        let mut out = vec![0.0f32; n];
+        let mut out = vec![T::default(); n];
         let seeds: Vec<u64> = (0..n.div_ceil(CHUNK)).map(|_| self.next_u64()).collect();
         let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
         let per_thread = n.div_ceil(CHUNK).div_ceil(threads).max(1) * CHUNK;
         std::thread::scope(|scope| {
             for (t, part) in out.chunks_mut(per_thread).enumerate() {
-                let seeds = &seeds;
+                let (seeds, draw) = (&seeds, &draw);
                 scope.spawn(move || {
                     for (c, chunk) in part.chunks_mut(CHUNK).enumerate() {
                         let mut rng = Rng::new(seeds[t * per_thread / CHUNK + c]);
-                        chunk.iter_mut().for_each(|x| *x = rng.next_f32());
+                        chunk.iter_mut().for_each(|x| *x = draw(&mut rng));
                     }
                 });
             }
         });
         out
+    }
+}
+
+/// The relative Frobenius error ||got - want|| / ||want|| over (got, want) pairs: infinite when
+/// any `got` is not finite (an element left NaN-poisoned) or every `want` is zero.
+pub fn relative_error(pairs: impl IntoIterator<Item = (f64, f64)>) -> f64 {
+    let (mut diff, mut norm) = (0.0f64, 0.0f64);
+    for (got, want) in pairs {
+        diff += if got.is_finite() {
+            (got - want).powi(2)
+        } else {
+            f64::INFINITY
+        };
+        norm += want * want;
+    }
+    if norm > 0.0 {
+        (diff / norm).sqrt()
+    } else {
+        f64::INFINITY
     }
 }
 
@@ -103,12 +148,28 @@ mod tests {
         assert_eq!(a, Rng::new(42).f32s(3 << 20));
         assert_ne!(a[..1 << 20], a[1 << 20..2 << 20]);
         assert!(a.iter().all(|x| (-1.0..1.0).contains(x)));
+        let h = Rng::new(42).f16s(3 << 20);
+        assert_eq!(h[..4].iter().map(|x| x.to_f32()).collect::<Vec<_>>(), {
+            a[..4]
+                .iter()
+                .map(|&x| f16::from_f32(x).to_f32())
+                .collect::<Vec<_>>()
+        });
+        assert_ne!(h[..1 << 20], h[1 << 20..2 << 20]);
     }
 
     #[test]
     fn seeds_give_different_streams() {
         assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
         assert_eq!(Rng::new(3).next_u64(), Rng::new(3).next_u64());
+    }
+
+    #[test]
+    fn relative_error_is_zero_when_exact_and_infinite_on_nan_or_zero_reference() {
+        assert_eq!(relative_error([(1.0, 1.0), (2.0, 2.0)]), 0.0);
+        assert!((relative_error([(3.0, 4.0), (0.0, 0.0)]) - 0.25).abs() < 1e-15);
+        assert!(relative_error([(f64::NAN, 1.0)]).is_infinite());
+        assert!(relative_error([(1.0, 0.0)]).is_infinite());
     }
 
     #[test]

@@ -5,10 +5,14 @@
 //! case into a [`Measured`] (timing plus a passed check) or a [`CaseError`]. The runner turns
 //! those into result records; nothing here prints or writes files.
 
+pub mod attention;
 pub mod copy;
 pub mod data;
+pub mod decode;
 pub mod fma;
+pub mod gemv;
 pub mod matmul;
+pub mod matrix;
 pub mod tune;
 
 use std::fmt;
@@ -181,16 +185,29 @@ pub enum Workload {
     Fma,
     Copy,
     Matmul,
+    Attention,
+    Decode,
+    Gemv,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 3] = [Workload::Fma, Workload::Copy, Workload::Matmul];
+    pub const ALL: [Workload; 6] = [
+        Workload::Fma,
+        Workload::Copy,
+        Workload::Matmul,
+        Workload::Attention,
+        Workload::Decode,
+        Workload::Gemv,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             Workload::Fma => "fma",
             Workload::Copy => "copy",
             Workload::Matmul => "matmul",
+            Workload::Attention => "attention",
+            Workload::Decode => "decode",
+            Workload::Gemv => "gemv",
         }
     }
 
@@ -215,6 +232,9 @@ impl Workload {
             Workload::Fma => fma::plan(sizing),
             Workload::Copy => copy::plan(sizing),
             Workload::Matmul => matmul::plan(sizing),
+            Workload::Attention => attention::plan(sizing),
+            Workload::Decode => decode::plan(sizing),
+            Workload::Gemv => gemv::plan(sizing),
         }
     }
 
@@ -224,6 +244,9 @@ impl Workload {
             Workload::Fma => fma::prepare(ctx, case),
             Workload::Copy => copy::prepare(ctx, case),
             Workload::Matmul => matmul::prepare(ctx, case),
+            Workload::Attention => attention::prepare(ctx, case),
+            Workload::Decode => decode::prepare(ctx, case),
+            Workload::Gemv => gemv::prepare(ctx, case),
         }
     }
 
@@ -269,6 +292,9 @@ pub fn shader_sources() -> Vec<(String, String)> {
     let mut all = fma::sources();
     all.extend(copy::sources());
     all.extend(matmul::sources());
+    all.extend(attention::sources());
+    all.extend(decode::sources());
+    all.extend(gemv::sources());
     all
 }
 
@@ -316,6 +342,48 @@ pub(crate) fn require_f16(ctx: &Context, needed: bool) -> Result<(), CaseError> 
     Ok(())
 }
 
+/// Fails a case whose largest buffer exceeds the adapter's largest binding.
+pub(crate) fn fits(ctx: &Context, bytes: u64) -> Result<(), CaseError> {
+    if bytes > ctx.max_binding() {
+        return Err(CaseError::Unsupported(format!(
+            "needs {bytes} bytes in one binding; the adapter allows {}",
+            ctx.max_binding()
+        )));
+    }
+    Ok(())
+}
+
+/// The subgroup width the cooperative-matrix kernels are written for.
+pub(crate) const COOP_SUBGROUP: u32 = 32;
+
+/// Fails a cooperative-matrix case on an adapter without 16x16x16 f16 -> `acc` matrices or
+/// without 32-wide subgroups.
+pub(crate) fn require_coop(ctx: &Context, acc: &str) -> Result<(), CaseError> {
+    require_f16(ctx, true)?;
+    if !ctx.coop {
+        return Err(CaseError::Unsupported(
+            "the adapter has no cooperative matrices (EXPERIMENTAL_COOPERATIVE_MATRIX)".into(),
+        ));
+    }
+    let offered = ctx
+        .report
+        .cooperative_matrix
+        .iter()
+        .any(|c| (c.m, c.n, c.k) == (16, 16, 16) && c.ab_type == "f16" && c.cr_type == acc);
+    if !offered {
+        return Err(CaseError::Unsupported(format!(
+            "the adapter offers no 16x16x16 f16 -> {acc} cooperative-matrix configuration"
+        )));
+    }
+    let (lo, hi) = (ctx.report.subgroup_min_size, ctx.report.subgroup_max_size);
+    if (lo, hi) != (COOP_SUBGROUP, COOP_SUBGROUP) {
+        return Err(CaseError::Unsupported(format!(
+            "the kernel is written for {COOP_SUBGROUP}-wide subgroups; this adapter's are {lo}..{hi} wide"
+        )));
+    }
+    Ok(())
+}
+
 /// Splits `groups` workgroups into a 2-D grid within the per-dimension limit.
 pub(crate) fn grid(groups: u64, max_per_dim: u32) -> (u32, u32, u32) {
     let max = u64::from(max_per_dim.max(1));
@@ -335,6 +403,10 @@ mod tests {
             vec![Workload::Fma, Workload::Copy]
         );
         let err = Workload::parse_list("fma,attn").unwrap_err();
+        assert_eq!(
+            Workload::parse_list("attention,decode,gemv").unwrap(),
+            vec![Workload::Attention, Workload::Decode, Workload::Gemv]
+        );
         assert!(err.contains("attn") && err.contains("matmul"), "{err}");
         assert!(Workload::parse_list(" , ").is_err());
     }

@@ -5,7 +5,8 @@
 use std::fmt::Display;
 
 use super::{CaseError, Scale};
-use crate::timing::Budget;
+use crate::gpu::{Context, GpuError};
+use crate::timing::{Budget, PassTimer};
 
 /// A short budget for comparing candidates: a few short passes each, after a warm-up that is
 /// long for the first candidate (the GPU idled while the host made the inputs, and its clocks
@@ -62,6 +63,48 @@ pub fn pick<C: Clone + Display>(
             }
         }
     }
+}
+
+/// The winner of [`search`]: its built kernel, the account of the search, and whether any trial
+/// ran (then the GPU is warm and its clocks are up).
+pub struct Tuned<K> {
+    pub kernel: K,
+    pub account: String,
+    pub warm: bool,
+}
+
+/// Tunes a kernel over `configs` on the case's own data: `build` makes a candidate's kernel and
+/// poisons the output, `record` records one iteration of it, and `probe` checks a small part of
+/// its output after the timed passes (`Err` with the reason rejects it). The winner comes back
+/// built, never built twice; with a single config nothing is timed.
+pub fn search<C: Copy + Display, K>(
+    ctx: &Context,
+    scale: Scale,
+    configs: &[C],
+    build: impl Fn(C) -> Result<K, GpuError>,
+    record: impl Fn(&K, &mut wgpu::ComputePass<'_>),
+    mut probe: impl FnMut(&K) -> Result<Result<(), String>, CaseError>,
+) -> Result<Tuned<K>, CaseError> {
+    let timer = PassTimer::new(ctx)?;
+    let mut built: Vec<(String, K)> = Vec::new();
+    let (cfg, account) = pick(configs, |&cfg, first| {
+        let kernel = build(cfg)?;
+        let t = timer.measure(&|pass| record(&kernel, pass), &budget(first, scale))?;
+        let verdict = probe(&kernel)?;
+        built.push((cfg.to_string(), kernel));
+        Ok(verdict.map(|()| t.median_ns))
+    })?;
+    let warm = !built.is_empty();
+    let name = cfg.to_string();
+    let kernel = match built.into_iter().find(|(n, _)| *n == name) {
+        Some((_, kernel)) => kernel,
+        None => build(cfg)?,
+    };
+    Ok(Tuned {
+        kernel,
+        account,
+        warm,
+    })
 }
 
 #[cfg(test)]

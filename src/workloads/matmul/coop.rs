@@ -12,16 +12,15 @@ use std::fmt;
 
 use half::f16;
 
-use super::{Inputs, KernelConfig, Operands, Output, fits, tuned};
+use super::{Inputs, KernelConfig, Operands, tuned};
 use crate::gpu::Context;
-use crate::workloads::{Case, CaseError, Prepared, require_f16, unroll, with_header};
+use crate::workloads::matrix::Matrix;
+use crate::workloads::{Case, CaseError, Prepared, fits, require_coop, unroll, with_header};
 
 const BODY: &str = include_str!("../../../shaders/matmul_coop.wgsl");
 /// M and N are padded to a multiple of the largest workgroup tile, K to the deepest slice.
 const PAD_MN: u64 = 256;
 const PAD_K: u64 = 32;
-/// The kernel's workgroup is 256 invocations as 8 subgroups of this width.
-const SUBGROUP: u32 = 32;
 /// f16's unit roundoff.
 const F16_EPS: f64 = 1.0 / 2048.0;
 
@@ -173,28 +172,7 @@ fn padded(values: &[f32], rows: u64, cols: u64, padded_rows: u64, padded_cols: u
 pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
     let acc_half = case.precision.accumulate == "f16";
     let acc = acc_type(acc_half);
-    require_f16(ctx, true)?;
-    if !ctx.coop {
-        return Err(CaseError::Unsupported(
-            "the adapter has no cooperative matrices (EXPERIMENTAL_COOPERATIVE_MATRIX)".into(),
-        ));
-    }
-    let offered = ctx
-        .report
-        .cooperative_matrix
-        .iter()
-        .any(|c| (c.m, c.n, c.k) == (16, 16, 16) && c.ab_type == "f16" && c.cr_type == acc);
-    if !offered {
-        return Err(CaseError::Unsupported(format!(
-            "the adapter offers no 16x16x16 f16 -> {acc} cooperative-matrix configuration"
-        )));
-    }
-    let (lo, hi) = (ctx.report.subgroup_min_size, ctx.report.subgroup_max_size);
-    if (lo, hi) != (SUBGROUP, SUBGROUP) {
-        return Err(CaseError::Unsupported(format!(
-            "the kernel is written for 32-wide subgroups; this adapter's are {lo}..{hi} wide"
-        )));
-    }
+    require_coop(ctx, acc)?;
     let (m, n, k) = (case.dim("m"), case.dim("n"), case.dim("k"));
     let (mp, np, kp) = (
         m.next_multiple_of(PAD_MN),
@@ -214,7 +192,7 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
             bytemuck::cast_slice(&padded(&inputs.b, k, n, kp, np)),
         )?,
         dims: [mp as u32, np as u32, kp as u32, 0],
-        out: Output::new(ctx, mp, np, acc_half)?,
+        out: Matrix::new(ctx, "matmul c", mp, np, acc_half)?,
     };
     let configs = CONFIGS.map(|c| Config { acc_half, ..c });
     tuned(ctx, case, inputs, ops, tolerance(acc_half, k), &configs)
@@ -223,13 +201,14 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workloads::COOP_SUBGROUP;
 
     #[test]
     fn every_config_tiles_the_workgroup_exactly() {
         for c in CONFIGS {
             let (wm, wn) = (c.bm / (16 * c.fm), c.bn / (16 * c.fn_));
             assert_eq!(
-                wm * wn * u64::from(SUBGROUP),
+                wm * wn * u64::from(COOP_SUBGROUP),
                 256,
                 "{c}: {wm}x{wn} subgroups"
             );

@@ -14,12 +14,10 @@ pub mod tiled;
 
 use std::fmt::Display;
 
-use half::f16;
-
-use super::data::{POISON, Rng, sample};
+use super::data::{Rng, relative_error, sample};
+use super::matrix::Matrix;
 use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, tune};
-use crate::gpu::{Binding, Context, GpuError, Kernel};
-use crate::timing::PassTimer;
+use crate::gpu::{Binding, Context, Kernel};
 
 /// Below this many multiply-adds every element of C is checked; above, a sample.
 const FULL_CHECK_MACS: u64 = 1 << 24;
@@ -132,15 +130,8 @@ impl Inputs {
         let (m, n, k) = (case.dim("m"), case.dim("n"), case.dim("k"));
         let seed = Rng::fresh_seed();
         let mut rng = Rng::new(seed);
-        let round = |v: Vec<f32>| -> Vec<f32> {
-            if half {
-                v.into_iter().map(|x| f16::from_f32(x).to_f32()).collect()
-            } else {
-                v
-            }
-        };
-        let a = round(rng.f32s((m * k) as usize));
-        let b = round(rng.f32s((k * n) as usize));
+        let a = rng.values((m * k) as usize, half);
+        let b = rng.values((k * n) as usize, half);
         Inputs {
             a,
             b,
@@ -162,57 +153,12 @@ impl Inputs {
 
     /// Relative Frobenius error of the elements `at` (row, column) of C, as `got` reads them.
     fn error(&self, got: impl Fn(u64, u64) -> f32, at: &[(u64, u64)]) -> f64 {
-        let (mut diff, mut norm) = (0.0f64, 0.0f64);
-        for &(row, col) in at {
-            let want = self.reference(row as usize, col as usize);
-            let g = f64::from(got(row, col));
-            diff += if g.is_finite() {
-                (g - want).powi(2)
-            } else {
-                f64::INFINITY
-            };
-            norm += want * want;
-        }
-        if norm > 0.0 {
-            (diff / norm).sqrt()
-        } else {
-            f64::INFINITY
-        }
-    }
-}
-
-/// Where C lives on the device: `rows` x `stride` elements, f32 or f16.
-struct Output {
-    buf: wgpu::Buffer,
-    stride: u64,
-    half: bool,
-}
-
-impl Output {
-    fn new(ctx: &Context, rows: u64, stride: u64, half: bool) -> Result<Self, GpuError> {
-        let esize = if half { 2 } else { 4 };
-        let buf = ctx.storage("matmul c", rows * stride * esize)?;
-        Ok(Output { buf, stride, half })
-    }
-
-    /// `rows` rows from row `first` on, as f32.
-    fn read(&self, ctx: &Context, first: u64, rows: u64) -> Result<Vec<f32>, GpuError> {
-        let esize = if self.half { 2 } else { 4 };
-        let row_bytes = self.stride * esize;
-        let raw = ctx.read_at(&self.buf, first * row_bytes, rows * row_bytes)?;
-        Ok(if self.half {
-            bytemuck::cast_slice::<u8, f16>(&raw)
-                .iter()
-                .map(|x| x.to_f32())
-                .collect()
-        } else {
-            bytemuck::cast_slice::<u8, f32>(&raw).to_vec()
-        })
-    }
-
-    fn poison(&self, ctx: &Context) -> Result<(), GpuError> {
-        // NaN in either precision: two f16 NaNs or one f32 NaN per 32-bit word.
-        ctx.poison(&self.buf, if self.half { 0x7e00_7e00 } else { POISON })
+        relative_error(at.iter().map(|&(row, col)| {
+            (
+                f64::from(got(row, col)),
+                self.reference(row as usize, col as usize),
+            )
+        }))
     }
 }
 
@@ -222,7 +168,7 @@ struct Matmul {
     kernel: Kernel,
     groups: (u32, u32, u32),
     inputs: Inputs,
-    out: Output,
+    out: Matrix,
     tolerance: f64,
     tuning: String,
 }
@@ -241,7 +187,7 @@ struct Operands {
     b: wgpu::Buffer,
     /// m, n, k as the kernel's uniform (padded sizes, where the family pads).
     dims: [u32; 4],
-    out: Output,
+    out: Matrix,
 }
 
 /// Tunes over the `configs` that fit the adapter's workgroup memory on the case's own data,
@@ -262,21 +208,6 @@ fn tuned<C: KernelConfig>(
         .collect();
     let dims = ctx.uniform("matmul dims", bytemuck::cast_slice(&ops.dims))?;
     let out = ops.out;
-    let build = |cfg: C| -> Result<(Kernel, (u32, u32, u32)), GpuError> {
-        let (source, groups) = cfg.kernel(inputs.m, inputs.n);
-        let kernel = ctx.kernel(
-            &format!("matmul-{}-{cfg}", case.variant),
-            &source,
-            &[
-                Binding::ReadOnly(&ops.a),
-                Binding::ReadOnly(&ops.b),
-                Binding::ReadWrite(&out.buf),
-                Binding::Uniform(&dims),
-            ],
-        )?;
-        Ok((kernel, groups))
-    };
-    let scale = case.scale;
     // Candidates are compared on a few elements of the first, the last and a random row, read
     // back alone; the winner's output gets the full check.
     let (m, n) = (inputs.m, inputs.n);
@@ -287,51 +218,54 @@ fn tuned<C: KernelConfig>(
         .flat_map(|&r| [0, n - 1].into_iter().map(move |c| (r, c)))
         .chain((0..48).map(|i| (rows[i % rows.len()], inputs.rng.below(n))))
         .collect();
-    let timer = PassTimer::new(ctx)?;
-    // Kernels built during the search, kept so the winner is not built twice.
-    let mut built: Vec<(String, Kernel, (u32, u32, u32))> = Vec::new();
-    let (cfg, tuning) = tune::pick(&configs, |&cfg, first| {
-        let (kernel, groups) = build(cfg)?;
-        out.poison(ctx)?;
-        let t = timer.measure(
-            &|pass| kernel.dispatch(pass, groups),
-            &tune::budget(first, scale),
-        )?;
-        let mut read = Vec::with_capacity(rows.len());
-        for &r in &rows {
-            read.push((r, out.read(ctx, r, 1)?));
-        }
-        let got = |r: u64, c: u64| {
-            read.iter()
-                .find(|(row, _)| *row == r)
-                .map_or(f32::NAN, |(_, v)| v[c as usize])
-        };
-        let err = inputs.error(got, &probe);
-        built.push((cfg.to_string(), kernel, groups));
-        Ok(if err <= tolerance {
-            Ok(t.median_ns)
-        } else {
-            Err(format!("error {err:.1e}"))
-        })
-    })?;
-    // The GPU is warm when candidates were just timed; a lone candidate was never run.
-    let warm = !built.is_empty();
-    let (kernel, groups) = match built
-        .into_iter()
-        .find(|(name, _, _)| *name == cfg.to_string())
-    {
-        Some((_, kernel, groups)) => (kernel, groups),
-        None => build(cfg)?,
-    };
+    let tuned = tune::search(
+        ctx,
+        case.scale,
+        &configs,
+        |cfg| {
+            let (source, groups) = cfg.kernel(inputs.m, inputs.n);
+            let kernel = ctx.kernel(
+                &format!("matmul-{}-{cfg}", case.variant),
+                &source,
+                &[
+                    Binding::ReadOnly(&ops.a),
+                    Binding::ReadOnly(&ops.b),
+                    Binding::ReadWrite(&out.buf),
+                    Binding::Uniform(&dims),
+                ],
+            )?;
+            out.poison(ctx)?;
+            Ok((kernel, groups))
+        },
+        |(kernel, groups), pass| kernel.dispatch(pass, *groups),
+        |_| {
+            let mut read = Vec::with_capacity(rows.len());
+            for &r in &rows {
+                read.push((r, out.read(ctx, r, 1)?));
+            }
+            let got = |r: u64, c: u64| {
+                read.iter()
+                    .find(|(row, _)| *row == r)
+                    .map_or(f32::NAN, |(_, v)| v[c as usize])
+            };
+            let err = inputs.error(got, &probe);
+            Ok(if err <= tolerance {
+                Ok(())
+            } else {
+                Err(format!("error {err:.1e}"))
+            })
+        },
+    )?;
+    let (kernel, groups) = tuned.kernel;
     out.poison(ctx)?;
     Ok(Box::new(Matmul {
-        warm,
+        warm: tuned.warm,
         kernel,
         groups,
         inputs,
         out,
         tolerance,
-        tuning,
+        tuning: tuned.account,
     }))
 }
 
@@ -373,20 +307,10 @@ impl Prepared for Matmul {
     }
 }
 
-/// Fails a case whose largest buffer exceeds the adapter's largest binding.
-fn fits(ctx: &Context, bytes: u64) -> Result<(), CaseError> {
-    if bytes > ctx.max_binding() {
-        return Err(CaseError::Unsupported(format!(
-            "needs {bytes} bytes in one binding; the adapter allows {}",
-            ctx.max_binding()
-        )));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workloads::data::POISON;
 
     fn inputs(m: u64, n: u64, k: u64) -> Inputs {
         let mut rng = Rng::new(9);

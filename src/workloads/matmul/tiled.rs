@@ -4,11 +4,10 @@
 
 use std::fmt;
 
-use half::f16;
-
-use super::{Inputs, KernelConfig, Operands, Output, fits, tuned};
+use super::{Inputs, KernelConfig, Operands, tuned};
 use crate::gpu::Context;
-use crate::workloads::{Case, CaseError, Prepared, require_f16, unroll, with_header};
+use crate::workloads::matrix::{Matrix, upload};
+use crate::workloads::{Case, CaseError, Prepared, fits, require_f16, unroll, with_header};
 
 const BODY: &str = include_str!("../../../shaders/matmul.wgsl");
 /// Rows of the C tile of one workgroup; must match BM in shaders/matmul.wgsl.
@@ -104,19 +103,11 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
     let esize = if half { 2 } else { 4 };
     fits(ctx, (m * k * esize).max(k * n * esize).max(m * n * 4))?;
     let inputs = Inputs::draw(case, half);
-    let upload = |label: &str, values: &[f32]| {
-        if half {
-            let h: Vec<f16> = values.iter().map(|&x| f16::from_f32(x)).collect();
-            ctx.upload(label, bytemuck::cast_slice(&h))
-        } else {
-            ctx.upload(label, bytemuck::cast_slice(values))
-        }
-    };
     let ops = Operands {
-        a: upload("matmul a", &inputs.a)?,
-        b: upload("matmul b", &inputs.b)?,
+        a: upload(ctx, "matmul a", &inputs.a, half)?,
+        b: upload(ctx, "matmul b", &inputs.b, half)?,
         dims: [m as u32, n as u32, k as u32, 0],
-        out: Output::new(ctx, m, n, false)?,
+        out: Matrix::new(ctx, "matmul c", m, n, false)?,
     };
     let configs = CONFIGS.map(|c| Config { half, ..c });
     tuned(ctx, case, inputs, ops, TOLERANCE, &configs)

@@ -1,0 +1,475 @@
+//! `attention`: the forward pass of scaled dot-product attention, O = softmax(Q K^T / sqrt(D)) V,
+//! flash-attention style (tiled, online softmax, the N x N scores never in device memory), the
+//! other half of transformer compute besides matmul. Two kernel families share the shapes,
+//! inputs, tuner and check here:
+//! - [`flash`]: the vector units, on every adapter: `flash-f32`, and `flash-f16-f32acc` (f16
+//!   Q, K, V and O; softmax and accumulation in f32).
+//! - [`coop`]: Q K^T and P V on the matrix units through cooperative matrices:
+//!   `coop-f16-f32acc`, where the adapter offers 16x16x16 f16 -> f32.
+//!
+//! Every variant runs non-causal and causal (`causal` in the shape), at head dims 64 and 128.
+//! FLOPs follow the FlashAttention convention, 4·B·H·N²·D, halved for causal masks. The check
+//! computes rows of O on the CPU in f64 from the same (f16-rounded, for f16) inputs: every row
+//! on small shapes, the first, last and random rows on big ones.
+
+pub mod coop;
+pub mod flash;
+
+use std::fmt::Display;
+
+use super::data::{Rng, relative_error, sample};
+use super::matrix::{Matrix, upload};
+use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, fits, tune};
+use crate::gpu::{Binding, Context, GpuError, Kernel};
+
+/// Below this many multiply-adds (of the non-causal product) every row of O is checked.
+const FULL_CHECK_MACS: u64 = 1 << 26;
+/// Rows checked on big shapes.
+const MAX_CHECKED_ROWS: u64 = 256;
+
+/// A variant: its name, input precision and family.
+struct Variant {
+    name: &'static str,
+    inputs: &'static str,
+    coop: bool,
+}
+
+const VARIANTS: [Variant; 3] = [
+    Variant {
+        name: "flash-f32",
+        inputs: "f32",
+        coop: false,
+    },
+    Variant {
+        name: "flash-f16-f32acc",
+        inputs: "f16",
+        coop: false,
+    },
+    Variant {
+        name: "coop-f16-f32acc",
+        inputs: "f16",
+        coop: true,
+    },
+];
+
+/// (batch, heads, seq, head_dim) per scale. The GPU shapes are the vendor reference's two
+/// (benches/vendor_reference.py) and a long sequence; the small ones include a sequence length
+/// that is no multiple of any tile.
+fn shapes(scale: Scale) -> Vec<(u64, u64, u64, u64)> {
+    match scale {
+        Scale::Quick => vec![(1, 2, 128, 64), (1, 2, 100, 128)],
+        Scale::Cpu => vec![(1, 4, 512, 64), (1, 2, 512, 128), (1, 2, 300, 128)],
+        Scale::Gpu => vec![(4, 16, 4096, 128), (4, 32, 2048, 64), (1, 16, 16384, 128)],
+    }
+}
+
+/// FLOPs of one forward pass: 4·B·H·N²·D, halved for a causal mask.
+fn flops(b: u64, h: u64, n: u64, d: u64, causal: bool) -> f64 {
+    let full = (4 * b * h * n * n * d) as f64;
+    if causal { full / 2.0 } else { full }
+}
+
+pub fn plan(sizing: &Sizing) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for v in &VARIANTS {
+        for (b, h, n, d) in shapes(sizing.scale) {
+            for causal in [false, true] {
+                let esize = if v.inputs == "f16" { 2 } else { 4 };
+                cases.push(Case {
+                    workload: super::Workload::Attention,
+                    scale: sizing.scale,
+                    variant: v.name,
+                    precision: Precision::new(v.inputs, "f32"),
+                    shape: vec![
+                        ("batch", b),
+                        ("heads", h),
+                        ("seq", n),
+                        ("head_dim", d),
+                        ("causal", u64::from(causal)),
+                    ],
+                    flops: flops(b, h, n, d, causal),
+                    // Q, K and V read once, O written once.
+                    bytes: (4 * b * h * n * d * esize) as f64,
+                    config: if v.coop {
+                        "cooperative matrices 16x16x16 for Q K^T and P V, softmax in workgroup memory"
+                    } else {
+                        "vector units, Q tile in workgroup memory, O in registers"
+                    }
+                    .to_string(),
+                });
+            }
+        }
+    }
+    cases
+}
+
+pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
+    if case.variant.starts_with("coop") {
+        coop::prepare(ctx, case)
+    } else {
+        flash::prepare(ctx, case)
+    }
+}
+
+pub fn sources() -> Vec<(String, String)> {
+    let mut all = flash::sources();
+    all.extend(coop::sources());
+    all
+}
+
+/// The problem and its fresh random inputs in [-1, 1), rounded to f16 where the inputs are
+/// f16 so that the reference uses exactly what the device reads. Layout [B·H][N][D].
+struct Inputs {
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    heads: u64,
+    n: u64,
+    d: u64,
+    causal: bool,
+    seed: u64,
+    rng: Rng,
+}
+
+impl Inputs {
+    fn draw(case: &Case, half: bool) -> Self {
+        let heads = case.dim("batch") * case.dim("heads");
+        let (n, d) = (case.dim("seq"), case.dim("head_dim"));
+        let seed = Rng::fresh_seed();
+        let mut rng = Rng::new(seed);
+        let len = (heads * n * d) as usize;
+        let (q, k, v) = (
+            rng.values(len, half),
+            rng.values(len, half),
+            rng.values(len, half),
+        );
+        Inputs {
+            q,
+            k,
+            v,
+            heads,
+            n,
+            d,
+            causal: case.dim("causal") == 1,
+            seed,
+            rng,
+        }
+    }
+
+    /// log2(e) / sqrt(D), the kernels' score scale (they use exp2).
+    fn scale(&self) -> f32 {
+        std::f32::consts::LOG2_E / (self.d as f32).sqrt()
+    }
+
+    /// The uniform every attention kernel reads: sequence length and score scale.
+    fn dims(&self) -> [u32; 4] {
+        [self.n as u32, 0, self.scale().to_bits(), 0]
+    }
+
+    /// Row `row` of O for head `head`, in f64.
+    fn reference(&self, head: u64, row: u64) -> Vec<f64> {
+        let keys = if self.causal { row + 1 } else { self.n };
+        self.attend(head, row, keys as usize)
+    }
+
+    /// Row `row` of O for head `head` attending to the first `keys` keys, in f64.
+    fn attend(&self, head: u64, row: u64, keys: usize) -> Vec<f64> {
+        let (n, d) = (self.n as usize, self.d as usize);
+        let base = head as usize * n * d;
+        let qr = &self.q[base + row as usize * d..][..d];
+        let scale = 1.0 / (d as f64).sqrt();
+        let scores: Vec<f64> = (0..keys)
+            .map(|j| {
+                let kr = &self.k[base + j * d..][..d];
+                qr.iter()
+                    .zip(kr)
+                    .map(|(&a, &b)| f64::from(a) * f64::from(b))
+                    .sum::<f64>()
+                    * scale
+            })
+            .collect();
+        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let p: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+        let total: f64 = p.iter().sum();
+        let mut out = vec![0.0f64; d];
+        for (j, pj) in p.iter().enumerate() {
+            let vr = &self.v[base + j * d..][..d];
+            for (o, &x) in out.iter_mut().zip(vr) {
+                *o += pj * f64::from(x);
+            }
+        }
+        out.iter().map(|o| o / total).collect()
+    }
+
+    /// Relative Frobenius error of the rows `at` ((head, row) pairs) of O, as `got` reads them
+    /// (one row of D values at a time).
+    fn error(&self, got: impl Fn(u64, u64) -> Vec<f32>, at: &[(u64, u64)]) -> f64 {
+        relative_error(at.iter().flat_map(|&(head, row)| {
+            got(head, row)
+                .into_iter()
+                .map(f64::from)
+                .zip(self.reference(head, row))
+        }))
+    }
+
+    /// Uploads Q, K and V as f32 or f16.
+    fn upload(&self, ctx: &Context, half: bool) -> Result<[wgpu::Buffer; 3], GpuError> {
+        Ok([
+            upload(ctx, "attention q", &self.q, half)?,
+            upload(ctx, "attention k", &self.k, half)?,
+            upload(ctx, "attention v", &self.v, half)?,
+        ])
+    }
+}
+
+/// A kernel configuration of either family.
+trait KernelConfig: Copy + Display {
+    /// Workgroup memory the kernel declares, in bytes.
+    fn workgroup_bytes(self) -> u64;
+    /// Query rows one workgroup owns.
+    fn rows(self) -> u64;
+    /// The complete WGSL source.
+    fn source(self) -> String;
+}
+
+/// A prepared attention case: inputs, output and the tuned kernel.
+struct Attention {
+    warm: bool,
+    kernel: Kernel,
+    groups: (u32, u32, u32),
+    inputs: Inputs,
+    out: Matrix,
+    tolerance: f64,
+    tuning: String,
+}
+
+/// Tunes over the `configs` that fit the adapter's workgroup memory, comparing them on the
+/// first, last and a random row of the first and last head, and returns the winner ready to time.
+fn tuned<C: KernelConfig>(
+    ctx: &Context,
+    case: &Case,
+    mut inputs: Inputs,
+    half_out: bool,
+    tolerance: f64,
+    configs: &[C],
+) -> Result<Box<dyn Prepared>, CaseError> {
+    let limit = u64::from(ctx.report.limits.max_compute_workgroup_storage_size);
+    let configs: Vec<C> = configs
+        .iter()
+        .copied()
+        .filter(|c| c.workgroup_bytes() <= limit)
+        .collect();
+    let half_in = case.precision.inputs == "f16";
+    let esize = if half_in { 2 } else { 4 };
+    let (heads, n, d) = (inputs.heads, inputs.n, inputs.d);
+    fits(ctx, heads * n * d * esize)?;
+    let [q, k, v] = inputs.upload(ctx, half_in)?;
+    let dims = ctx.uniform("attention dims", bytemuck::cast_slice(&inputs.dims()))?;
+    let out = Matrix::new(ctx, "attention o", heads * n, d, half_out)?;
+    let max_dim = ctx.report.limits.max_compute_workgroups_per_dimension;
+    if heads > u64::from(max_dim) {
+        return Err(CaseError::Unsupported(format!(
+            "{heads} heads exceed {max_dim} workgroups per dimension"
+        )));
+    }
+    let probe: Vec<(u64, u64)> = [0, heads - 1]
+        .into_iter()
+        .flat_map(|h| [0, n - 1, inputs.rng.below(n)].map(|r| (h, r)))
+        .collect();
+    let tuned = tune::search(
+        ctx,
+        case.scale,
+        &configs,
+        |cfg| {
+            let kernel = ctx.kernel(
+                &format!("attention-{}-{cfg}", case.variant),
+                &cfg.source(),
+                &[
+                    Binding::ReadOnly(&q),
+                    Binding::ReadOnly(&k),
+                    Binding::ReadOnly(&v),
+                    Binding::ReadWrite(&out.buf),
+                    Binding::Uniform(&dims),
+                ],
+            )?;
+            out.poison(ctx)?;
+            Ok((kernel, (n.div_ceil(cfg.rows()) as u32, heads as u32, 1)))
+        },
+        |(kernel, groups), pass| kernel.dispatch(pass, *groups),
+        |_| {
+            let mut rows = Vec::with_capacity(probe.len());
+            for &(h, r) in &probe {
+                rows.push(((h, r), out.read(ctx, h * n + r, 1)?));
+            }
+            let got = |h: u64, r: u64| {
+                rows.iter()
+                    .find(|(at, _)| *at == (h, r))
+                    .map_or_else(|| vec![f32::NAN; d as usize], |(_, v)| v.clone())
+            };
+            let err = inputs.error(got, &probe);
+            Ok(if err <= tolerance {
+                Ok(())
+            } else {
+                Err(format!("error {err:.1e}"))
+            })
+        },
+    )?;
+    let (kernel, groups) = tuned.kernel;
+    out.poison(ctx)?;
+    Ok(Box::new(Attention {
+        warm: tuned.warm,
+        kernel,
+        groups,
+        inputs,
+        out,
+        tolerance,
+        tuning: tuned.account,
+    }))
+}
+
+impl Prepared for Attention {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.kernel.dispatch(pass, self.groups);
+    }
+
+    fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError> {
+        let (heads, n, d) = (self.inputs.heads, self.inputs.n, self.inputs.d);
+        let rows = heads * n;
+        let got = self.out.read(ctx, 0, rows)?;
+        let max = if rows * n * d <= FULL_CHECK_MACS {
+            rows
+        } else {
+            MAX_CHECKED_ROWS
+        };
+        let checked: Vec<(u64, u64)> = sample(rows, max, &mut self.inputs.rng)
+            .into_iter()
+            .map(|i| (i / n, i % n))
+            .collect();
+        let row = |h: u64, r: u64| {
+            let at = ((h * n + r) * d) as usize;
+            got[at..at + d as usize].to_vec()
+        };
+        Ok(Check::new(
+            "relative Frobenius error over the checked rows of O",
+            self.inputs.error(row, &checked),
+            self.tolerance,
+            checked.len() as u64 * d,
+            rows * d,
+            self.inputs.seed,
+        ))
+    }
+
+    fn tuned(&self) -> Option<String> {
+        Some(self.tuning.clone())
+    }
+
+    fn warm(&self) -> bool {
+        self.warm
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workloads::data::POISON;
+
+    fn inputs(heads: u64, n: u64, d: u64, causal: bool) -> Inputs {
+        let mut rng = Rng::new(5);
+        let len = (heads * n * d) as usize;
+        Inputs {
+            q: rng.f32s(len),
+            k: rng.f32s(len),
+            v: rng.f32s(len),
+            heads,
+            n,
+            d,
+            causal,
+            seed: 5,
+            rng,
+        }
+    }
+
+    #[test]
+    fn flops_follow_the_flash_attention_convention() {
+        assert_eq!(
+            flops(4, 16, 4096, 128, false),
+            4.0 * 64.0 * 4096.0 * 4096.0 * 128.0
+        );
+        assert_eq!(
+            flops(4, 16, 4096, 128, true),
+            flops(4, 16, 4096, 128, false) / 2.0
+        );
+        let cases = plan(&Sizing {
+            scale: Scale::Gpu,
+            max_binding: 1 << 31,
+        });
+        // Both masks of every shape, both head dims, and the vendor reference's shapes.
+        assert_eq!(cases.len(), VARIANTS.len() * 3 * 2);
+        for d in [64, 128] {
+            assert!(cases.iter().any(|c| c.dim("head_dim") == d));
+        }
+        assert!(cases.iter().any(|c| c.dim("seq") == 16384));
+        assert!(cases.iter().any(|c| c.shape_label()
+            == "batch=4 heads=16 seq=4096 head_dim=128 causal=0"
+            && c.variant == "flash-f16-f32acc"));
+    }
+
+    #[test]
+    fn small_shapes_include_a_ragged_sequence() {
+        for scale in [Scale::Quick, Scale::Cpu] {
+            assert!(shapes(scale).iter().any(|&(_, _, n, _)| n % 16 != 0));
+        }
+    }
+
+    #[test]
+    fn reference_matches_a_hand_computed_softmax() {
+        // Two keys, D = 1: scores q*k/1 = [1, 0] -> weights e/(e+1), 1/(e+1).
+        let x = Inputs {
+            q: vec![1.0, 0.5],
+            k: vec![1.0, 0.0],
+            v: vec![2.0, -1.0],
+            heads: 1,
+            n: 2,
+            d: 1,
+            causal: false,
+            seed: 0,
+            rng: Rng::new(0),
+        };
+        let e = std::f64::consts::E;
+        let want = (2.0 * e - 1.0) / (e + 1.0);
+        assert!((x.reference(0, 0)[0] - want).abs() < 1e-12);
+        // Causal: the first row sees only the first key.
+        let c = Inputs { causal: true, ..x };
+        assert_eq!(c.reference(0, 0), vec![2.0]);
+    }
+
+    #[test]
+    fn error_catches_a_missing_mask_a_dropped_tile_and_poison() {
+        let x = inputs(2, 64, 16, true);
+        let all: Vec<(u64, u64)> = (0..2).flat_map(|h| (0..64).map(move |r| (h, r))).collect();
+        let exact = |h: u64, r: u64| x.reference(h, r).iter().map(|&v| v as f32).collect();
+        assert!(x.error(exact, &all) < 1e-6);
+        // The same attention without the causal mask.
+        let open = Inputs {
+            causal: false,
+            q: x.q.clone(),
+            k: x.k.clone(),
+            v: x.v.clone(),
+            rng: Rng::new(0),
+            ..x
+        };
+        let unmasked = |h: u64, r: u64| open.reference(h, r).iter().map(|&v| v as f32).collect();
+        assert!(x.error(unmasked, &all) > 1e-2);
+        // Non-causal, with the last 16 of 64 keys dropped.
+        let dropped = |h: u64, r: u64| open.attend(h, r, 48).iter().map(|&v| v as f32).collect();
+        assert!(open.error(dropped, &all) > 1e-3);
+        let poisoned = |h: u64, r: u64| {
+            let mut v: Vec<f32> = x.reference(h, r).iter().map(|&v| v as f32).collect();
+            if (h, r) == (1, 7) {
+                v[3] = f32::from_bits(POISON);
+            }
+            v
+        };
+        assert!(!x.error(poisoned, &all).is_finite());
+    }
+}

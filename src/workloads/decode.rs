@@ -1,0 +1,273 @@
+//! `decode`: attention for one new token per sequence against a long f16 KV cache, the inner
+//! loop of LLM serving. Bound by memory bandwidth, not FLOPs, so the figure is GB/s of KV cache
+//! read (reports set it beside the device's measured copy bandwidth).
+//!
+//! Two kernels per iteration: shaders/decode.wgsl splits the cache into chunks of 256 keys (one
+//! workgroup each, so even a few sequences fill the GPU) and shaders/decode_combine.wgsl merges
+//! the chunks. The cache can exceed one storage binding (B=16, H=32, 32768 keys, D=128 is 4 GiB
+//! each for K and V), so it is held in groups of whole sequences, one binding and dispatch each.
+//! The check computes O for a sample of heads on the CPU in f64 from the same f16 values.
+
+use half::f16;
+
+use super::data::{POISON, Rng, relative_error, sample};
+use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, with_header};
+use crate::gpu::{Binding, Context, Kernel};
+
+const BODY: &str = include_str!("../../shaders/decode.wgsl");
+const COMBINE: &str = include_str!("../../shaders/decode_combine.wgsl");
+/// Keys per workgroup; must match C in shaders/decode.wgsl.
+const CHUNK: u64 = 256;
+const HEAD_DIM: u64 = 128;
+/// Heads whose output is checked on the CPU.
+const MAX_CHECKED_HEADS: u64 = 32;
+/// Relative Frobenius error allowed (f32 arithmetic on exact f16 inputs). A chunk of 256 keys
+/// left out of 8192 gives about 2e-1.
+const TOLERANCE: f64 = 1e-3;
+
+/// (batch, heads, kv_len) per scale; the GPU ones are a 2k-token serving batch at 8k and 32k
+/// context with 32 heads of 128 (Llama-class attention without grouped KV).
+fn shapes(scale: Scale) -> Vec<(u64, u64, u64)> {
+    match scale {
+        Scale::Quick => vec![(2, 4, 512), (1, 3, 1280)],
+        Scale::Cpu => vec![(4, 8, 2048), (2, 8, 8192)],
+        Scale::Gpu => vec![(16, 32, 8192), (16, 32, 32768)],
+    }
+}
+
+pub fn plan(sizing: &Sizing) -> Vec<Case> {
+    shapes(sizing.scale)
+        .into_iter()
+        .map(|(b, h, l)| Case {
+            workload: super::Workload::Decode,
+            scale: sizing.scale,
+            variant: "split-kv-f16",
+            precision: Precision::new("f16", "f32"),
+            shape: vec![
+                ("batch", b),
+                ("heads", h),
+                ("kv_len", l),
+                ("head_dim", HEAD_DIM),
+            ],
+            // Q K^T and P V for one query row.
+            flops: (4 * b * h * l * HEAD_DIM) as f64,
+            // The K and V caches, read once.
+            bytes: (2 * b * h * l * HEAD_DIM * 2) as f64,
+            config: format!(
+                "{CHUNK} keys per workgroup, chunks merged by a second kernel, f32 softmax"
+            ),
+        })
+        .collect()
+}
+
+pub fn sources() -> Vec<(String, String)> {
+    vec![
+        ("decode-split-kv-f16".to_string(), source(BODY)),
+        ("decode-combine".to_string(), source(COMBINE)),
+    ]
+}
+
+fn source(body: &str) -> String {
+    with_header(false, &format!("const D: u32 = {HEAD_DIM}u;"), body)
+}
+
+/// The cache of a group of whole sequences, on the host (for the check) and the device.
+struct Group {
+    /// First head (over batch x heads) in this group.
+    head0: u64,
+    k: Vec<f16>,
+    v: Vec<f16>,
+    kernel: Kernel,
+    heads: u64,
+}
+
+struct Decode {
+    groups: Vec<Group>,
+    combine: Kernel,
+    q: Vec<f16>,
+    out: wgpu::Buffer,
+    heads: u64,
+    keys: u64,
+    seed: u64,
+    rng: Rng,
+}
+
+pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
+    let (b, h, keys) = (case.dim("batch"), case.dim("heads"), case.dim("kv_len"));
+    let d = HEAD_DIM;
+    let heads = b * h;
+    let chunks = keys / CHUNK;
+    let per_sequence = h * keys * d * 2;
+    let sequences = ctx.max_binding() / per_sequence;
+    if sequences == 0 {
+        return Err(CaseError::Unsupported(format!(
+            "one sequence's cache ({per_sequence} bytes) exceeds the largest binding ({})",
+            ctx.max_binding()
+        )));
+    }
+    let max_dim = u64::from(ctx.report.limits.max_compute_workgroups_per_dimension);
+    if heads > max_dim || chunks > max_dim {
+        return Err(CaseError::Unsupported(format!(
+            "{heads} heads x {chunks} chunks exceed {max_dim} workgroups per dimension"
+        )));
+    }
+    let seed = Rng::fresh_seed();
+    let mut rng = Rng::new(seed);
+    let q = rng.f16s((heads * d) as usize);
+    let q_buf = ctx.upload("decode q", bytemuck::cast_slice(&q))?;
+    let part = ctx.storage("decode partials", heads * chunks * (d + 4) * 4)?;
+    let out = ctx.storage("decode o", heads * d * 4)?;
+    let scale = std::f32::consts::LOG2_E / (d as f32).sqrt();
+    let mut groups = Vec::new();
+    let mut first = 0;
+    while first < b {
+        let n = sequences.min(b - first);
+        let group_heads = n * h;
+        let len = (group_heads * keys * d) as usize;
+        let k = rng.f16s(len);
+        let v = rng.f16s(len);
+        let k_buf = ctx.upload("decode k", bytemuck::cast_slice(&k))?;
+        let v_buf = ctx.upload("decode v", bytemuck::cast_slice(&v))?;
+        let head0 = first * h;
+        let dims = [keys as u32, chunks as u32, head0 as u32, scale.to_bits()];
+        let dims = ctx.uniform("decode dims", bytemuck::cast_slice(&dims))?;
+        let kernel = ctx.kernel(
+            "decode-split-kv-f16",
+            &source(BODY),
+            &[
+                Binding::ReadOnly(&q_buf),
+                Binding::ReadOnly(&k_buf),
+                Binding::ReadOnly(&v_buf),
+                Binding::ReadWrite(&part),
+                Binding::Uniform(&dims),
+            ],
+        )?;
+        groups.push(Group {
+            head0,
+            k,
+            v,
+            kernel,
+            heads: group_heads,
+        });
+        first += n;
+    }
+    let dims = ctx.uniform(
+        "decode combine dims",
+        bytemuck::cast_slice(&[chunks as u32, 0, 0, 0]),
+    )?;
+    let combine = ctx.kernel(
+        "decode-combine",
+        &source(COMBINE),
+        &[
+            Binding::ReadOnly(&part),
+            Binding::ReadWrite(&out),
+            Binding::Uniform(&dims),
+        ],
+    )?;
+    ctx.poison(&part, POISON)?;
+    ctx.poison(&out, POISON)?;
+    Ok(Box::new(Decode {
+        groups,
+        combine,
+        q,
+        out,
+        heads,
+        keys,
+        seed,
+        rng,
+    }))
+}
+
+impl Decode {
+    /// O of head `head` (over batch x heads), in f64.
+    fn reference(&self, head: u64) -> Vec<f64> {
+        let d = HEAD_DIM as usize;
+        let g = self
+            .groups
+            .iter()
+            .find(|g| (g.head0..g.head0 + g.heads).contains(&head))
+            .expect("every head is in a group");
+        let base = ((head - g.head0) * self.keys) as usize * d;
+        let q: Vec<f64> = self.q[head as usize * d..][..d]
+            .iter()
+            .map(|x| x.to_f64())
+            .collect();
+        let row = |cache: &[f16], j: usize| -> Vec<f64> {
+            cache[base + j * d..][..d]
+                .iter()
+                .map(|x| x.to_f64())
+                .collect()
+        };
+        let scale = 1.0 / (d as f64).sqrt();
+        let scores: Vec<f64> = (0..self.keys as usize)
+            .map(|j| row(&g.k, j).iter().zip(&q).map(|(a, b)| a * b).sum::<f64>() * scale)
+            .collect();
+        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut o = vec![0.0; d];
+        let mut total = 0.0;
+        for (j, s) in scores.iter().enumerate() {
+            let p = (s - max).exp();
+            total += p;
+            for (acc, x) in o.iter_mut().zip(row(&g.v, j)) {
+                *acc += p * x;
+            }
+        }
+        o.iter().map(|x| x / total).collect()
+    }
+}
+
+impl Prepared for Decode {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        let chunks = (self.keys / CHUNK) as u32;
+        for g in &self.groups {
+            g.kernel.dispatch(pass, (chunks, g.heads as u32, 1));
+        }
+        self.combine.dispatch(pass, (self.heads as u32, 1, 1));
+    }
+
+    fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError> {
+        let d = HEAD_DIM;
+        let raw = ctx.read(&self.out, self.heads * d * 4)?;
+        let got: &[f32] = bytemuck::cast_slice(&raw);
+        let checked = sample(self.heads, MAX_CHECKED_HEADS, &mut self.rng);
+        let error = relative_error(checked.iter().flat_map(|&head| {
+            got[(head * d) as usize..][..d as usize]
+                .iter()
+                .map(|&g| f64::from(g))
+                .zip(self.reference(head))
+        }));
+        Ok(Check::new(
+            "relative Frobenius error over the checked heads of O",
+            error,
+            TOLERANCE,
+            checked.len() as u64 * d,
+            self.heads * d,
+            self.seed,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_are_whole_chunks_and_bytes_are_the_cache() {
+        for scale in [Scale::Quick, Scale::Cpu, Scale::Gpu] {
+            for (_, _, l) in shapes(scale) {
+                assert!(l.is_multiple_of(CHUNK), "{l}");
+            }
+        }
+        let c = &plan(&Sizing {
+            scale: Scale::Gpu,
+            max_binding: 1 << 31,
+        })[1];
+        assert_eq!(
+            c.shape_label(),
+            "batch=16 heads=32 kv_len=32768 head_dim=128"
+        );
+        // 8 GiB of K and V together: more than one binding holds.
+        assert_eq!(c.bytes, (8u64 << 30) as f64);
+        assert!(crate::schema::bandwidth_bound(c.flops, c.bytes));
+    }
+}

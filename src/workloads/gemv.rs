@@ -1,0 +1,265 @@
+//! `gemv`: y = A x, the matrix-vector product that a decode step's MLP and projections are made
+//! of. It reads A once and does two FLOPs per element, so, like decode, it is bound by memory
+//! bandwidth and reported in GB/s beside the measured copy bandwidth. f16 (packed halves, no
+//! SHADER_F16 needed) and f32, with f32 accumulation, tuned over rows per workgroup. The check
+//! computes sampled rows of y on the CPU in f64 from the same values.
+
+use std::fmt;
+
+use super::data::{POISON, Rng, relative_error, sample};
+use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, fits, grid, tune};
+use crate::gpu::{Binding, Context, Kernel};
+
+const BODY: &str = include_str!("../../shaders/gemv.wgsl");
+/// Rows of y checked on the CPU.
+const MAX_CHECKED_ROWS: u64 = 2048;
+/// Relative Frobenius error allowed: products of f16 or f32 values summed in f32. One 16-byte
+/// load left out of a 8192-long row gives about 3e-2.
+const TOLERANCE: f64 = 1e-4;
+
+/// (M, K) per scale; the GPU ones are a 70B-class model's MLP up and down projections (hidden
+/// 8192, intermediate 28672). K is a multiple of 8 (whole 16-byte loads in f16).
+fn shapes(scale: Scale) -> Vec<(u64, u64)> {
+    match scale {
+        Scale::Quick => vec![(256, 1024), (100, 264)],
+        Scale::Cpu => vec![(2048, 4096), (999, 2056)],
+        Scale::Gpu => vec![(28672, 8192), (8192, 28672)],
+    }
+}
+
+/// (variant, f16) pairs.
+const VARIANTS: [(&str, bool); 2] = [("gemv-f16", true), ("gemv-f32", false)];
+
+pub fn plan(sizing: &Sizing) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (variant, half) in VARIANTS {
+        for (m, k) in shapes(sizing.scale) {
+            let (esize, name) = if half { (2, "f16") } else { (4, "f32") };
+            cases.push(Case {
+                workload: super::Workload::Gemv,
+                scale: sizing.scale,
+                variant,
+                precision: Precision::new(name, "f32"),
+                shape: vec![("m", m), ("k", k)],
+                flops: (2 * m * k) as f64,
+                bytes: ((m * k + k) * esize + m * 4) as f64,
+                config: "256 invocations stride along rows, tree sum in workgroup memory"
+                    .to_string(),
+            });
+        }
+    }
+    cases
+}
+
+/// One configuration: precision and rows of A per workgroup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Config {
+    half: bool,
+    rows: u64,
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rows{}", self.rows)
+    }
+}
+
+impl Config {
+    /// Elements per 16-byte load.
+    fn per_load(self) -> u64 {
+        if self.half { 8 } else { 4 }
+    }
+
+    fn source(self) -> String {
+        let header = if self.half {
+            "alias AV = vec4<u32>;\nfn dotv(a: AV, x: AV) -> f32 {\n    \
+             return dot(unpack2x16float(a.x), unpack2x16float(x.x))\n        \
+             + dot(unpack2x16float(a.y), unpack2x16float(x.y))\n        \
+             + dot(unpack2x16float(a.z), unpack2x16float(x.z))\n        \
+             + dot(unpack2x16float(a.w), unpack2x16float(x.w));\n}"
+        } else {
+            "alias AV = vec4<f32>;\nfn dotv(a: AV, x: AV) -> f32 {\n    return dot(a, x);\n}"
+        };
+        let header = format!("{header}\nconst ROWS: u32 = {}u;", self.rows);
+        super::with_header(false, &header, BODY)
+    }
+}
+
+const ROWS: [u64; 3] = [2, 4, 8];
+
+pub fn sources() -> Vec<(String, String)> {
+    VARIANTS
+        .iter()
+        .flat_map(|&(variant, half)| {
+            ROWS.map(|rows| {
+                let cfg = Config { half, rows };
+                (format!("{variant}-{cfg}"), cfg.source())
+            })
+        })
+        .collect()
+}
+
+/// The problem: A and x on the host as f32 (rounded to f16 for f16), for the check.
+struct Gemv {
+    kernel: Kernel,
+    groups: (u32, u32, u32),
+    a: Vec<f32>,
+    x: Vec<f32>,
+    y: wgpu::Buffer,
+    m: u64,
+    k: u64,
+    seed: u64,
+    rng: Rng,
+    tuning: String,
+    warm: bool,
+}
+
+impl Gemv {
+    fn reference(a: &[f32], x: &[f32], k: u64, row: u64) -> f64 {
+        let k = k as usize;
+        a[row as usize * k..][..k]
+            .iter()
+            .zip(x)
+            .map(|(&p, &q)| f64::from(p) * f64::from(q))
+            .sum()
+    }
+}
+
+pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
+    let half = case.precision.inputs == "f16";
+    let (m, k) = (case.dim("m"), case.dim("k"));
+    let esize = if half { 2 } else { 4 };
+    fits(ctx, m * k * esize)?;
+    let seed = Rng::fresh_seed();
+    let mut rng = Rng::new(seed);
+    let a = rng.values((m * k) as usize, half);
+    let x = rng.values(k as usize, half);
+    let a_buf = super::matrix::upload(ctx, "gemv a", &a, half)?;
+    let x_buf = super::matrix::upload(ctx, "gemv x", &x, half)?;
+    let y = ctx.storage("gemv y", m * 4)?;
+    let configs = ROWS.map(|rows| Config { half, rows });
+    let dims = ctx.uniform(
+        "gemv dims",
+        bytemuck::cast_slice(&[m as u32, (k / configs[0].per_load()) as u32, 0, 0]),
+    )?;
+    let max_dim = ctx.report.limits.max_compute_workgroups_per_dimension;
+    let probe: Vec<u64> = [0, m - 1, rng.below(m), rng.below(m)].to_vec();
+    let tuned = tune::search(
+        ctx,
+        case.scale,
+        &configs,
+        |cfg| {
+            let kernel = ctx.kernel(
+                &format!("gemv-{}-{cfg}", case.variant),
+                &cfg.source(),
+                &[
+                    Binding::ReadOnly(&a_buf),
+                    Binding::ReadOnly(&x_buf),
+                    Binding::ReadWrite(&y),
+                    Binding::Uniform(&dims),
+                ],
+            )?;
+            ctx.poison(&y, POISON)?;
+            Ok((kernel, grid(m.div_ceil(cfg.rows), max_dim)))
+        },
+        |(kernel, groups), pass| kernel.dispatch(pass, *groups),
+        |_| {
+            let raw = ctx.read(&y, m * 4)?;
+            let got: &[f32] = bytemuck::cast_slice(&raw);
+            let err = relative_error(
+                probe
+                    .iter()
+                    .map(|&r| (f64::from(got[r as usize]), Gemv::reference(&a, &x, k, r))),
+            );
+            Ok(if err <= TOLERANCE {
+                Ok(())
+            } else {
+                Err(format!("error {err:.1e}"))
+            })
+        },
+    )?;
+    let (kernel, groups) = tuned.kernel;
+    ctx.poison(&y, POISON)?;
+    Ok(Box::new(Gemv {
+        kernel,
+        groups,
+        a,
+        x,
+        y,
+        m,
+        k,
+        seed,
+        rng,
+        tuning: tuned.account,
+        warm: tuned.warm,
+    }))
+}
+
+impl Prepared for Gemv {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.kernel.dispatch(pass, self.groups);
+    }
+
+    fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError> {
+        let raw = ctx.read(&self.y, self.m * 4)?;
+        let got: &[f32] = bytemuck::cast_slice(&raw);
+        let rows = sample(self.m, MAX_CHECKED_ROWS, &mut self.rng);
+        let error = relative_error(rows.iter().map(|&r| {
+            (
+                f64::from(got[r as usize]),
+                Gemv::reference(&self.a, &self.x, self.k, r),
+            )
+        }));
+        Ok(Check::new(
+            "relative Frobenius error over the checked elements of y",
+            error,
+            TOLERANCE,
+            rows.len() as u64,
+            self.m,
+            self.seed,
+        ))
+    }
+
+    fn tuned(&self) -> Option<String> {
+        Some(self.tuning.clone())
+    }
+
+    fn warm(&self) -> bool {
+        self.warm
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_are_whole_loads_and_the_figure_is_bandwidth() {
+        for scale in [Scale::Quick, Scale::Cpu, Scale::Gpu] {
+            for (_, k) in shapes(scale) {
+                assert!(k.is_multiple_of(8), "{k}");
+            }
+            // Every scale has a row count that no rows-per-workgroup divides.
+            assert!(shapes(scale).iter().any(|&(m, _)| m % 8 != 0) || scale == Scale::Gpu);
+        }
+        for c in plan(&Sizing {
+            scale: Scale::Gpu,
+            max_binding: 1 << 31,
+        }) {
+            assert!(
+                crate::schema::bandwidth_bound(c.flops, c.bytes),
+                "{}",
+                c.variant
+            );
+        }
+    }
+
+    #[test]
+    fn reference_is_a_dot_product() {
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        assert_eq!(
+            Gemv::reference(&a, &[1.0, 0.5, 2.0], 3, 1),
+            4.0 + 2.5 + 12.0
+        );
+    }
+}
