@@ -2,7 +2,9 @@
 // an online softmax, never materialising the N x N scores in device memory.
 //
 // Prepended by chipbench (src/workloads/attention/flash.rs): `enable f16;` for f16 inputs, then
-// `alias IN = f32|f16;` (element type of Q, K, V and O), `const D: u32` (head dim, 64 or 128),
+// `alias IN = f32|f16;` (element type of Q, K, V and O), `alias SM = f32|f16;` (element type of
+// the Q, K and V tiles in workgroup memory: f16 inputs are widened there or on every read),
+// `const D: u32` (head dim, 64 or 128),
 // `const BQ: u32` (query rows per workgroup, 32 or 64), `const BKV: u32` (keys per tile, 16,
 // 32 or 64) and `const CAUSAL: bool`.
 //
@@ -41,8 +43,8 @@ const PS4: u32 = BKV / 4u + 1u;
 // Start value of the running maximum: finite, so exp2(m_old - m_new) is 0 and never NaN.
 const FLOOR: f32 = -1.0e30;
 
-var<workgroup> qs: array<vec4<IN>, BQ * DS4>;
-var<workgroup> kv: array<vec4<IN>, BKV * DS4>;
+var<workgroup> qs: array<vec4<SM>, BQ * DS4>;
+var<workgroup> kv: array<vec4<SM>, BKV * DS4>;
 var<workgroup> ps: array<vec4<f32>, BQ * PS4>;
 var<workgroup> pm: array<f32, BQ * 16u>;
 
@@ -61,7 +63,7 @@ fn stage(head: u32, key0: u32, tid: u32, values: bool) {
                 x = k[at];
             }
         }
-        kv[row * DS4 + c] = x;
+        kv[row * DS4 + c] = vec4<SM>(x);
     }
 }
 
@@ -79,7 +81,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if (row < n) {
             x = q[(head * n + row) * D4 + e % D4];
         }
-        qs[(e / D4) * DS4 + e % D4] = x;
+        qs[(e / D4) * DS4 + e % D4] = vec4<SM>(x);
     }
 
     var m: array<f32, 4>;

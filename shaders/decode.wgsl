@@ -10,7 +10,8 @@
 // (a group of whole sequences: the cache may exceed one binding), all read as vec4<u32> of 8
 // halves. part is [all heads][chunks][D + 4] f32: O, then max and sum. 256 invocations: for the
 // scores, D/8 lanes share one key (each lane 8 dims) and the lanes' sums meet in workgroup
-// memory; then one invocation per key for the softmax; then the same key-sharing layout for P V.
+// memory; then one invocation per key for the softmax; then the same key-sharing layout for P V,
+// on values loaded together with the keys.
 
 struct Dims {
     keys: u32,
@@ -61,10 +62,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let q1 = hi(qv);
     let base = (local * dims.keys + chunk * C) * LPK;
 
+    // The V loads go out with the K loads (same keys, same lanes): every byte this invocation
+    // reads is in flight at once, and the values wait in registers for the softmax.
+    var vr: array<vec4<u32>, ROUNDS>;
     for (var r = 0u; r < ROUNDS; r++) {
-        let key = r * KPR + kg;
-        let kx = k[base + key * LPK + lane];
-        sp[key * (LPK + 1u) + lane] = dot(q0, lo(kx)) + dot(q1, hi(kx));
+        let at = base + (r * KPR + kg) * LPK + lane;
+        let kx = k[at];
+        vr[r] = v[at];
+        sp[(r * KPR + kg) * (LPK + 1u) + lane] = dot(q0, lo(kx)) + dot(q1, hi(kx));
     }
     workgroupBarrier();
 
@@ -98,11 +103,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var a0 = vec4<f32>(0.0);
     var a1 = vec4<f32>(0.0);
     for (var r = 0u; r < ROUNDS; r++) {
-        let key = r * KPR + kg;
-        let vx = v[base + key * LPK + lane];
-        let w = pr[key];
-        a0 += w * lo(vx);
-        a1 += w * hi(vx);
+        let w = pr[r * KPR + kg];
+        a0 += w * lo(vr[r]);
+        a1 += w * hi(vr[r]);
     }
     let at = kg * D + lane * 8u;
     ro[at] = a0.x;

@@ -63,10 +63,19 @@ fn quick_run_writes_a_valid_complete_result() {
     assert!(result.complete);
     assert_eq!(result.contributor.as_deref(), Some("ci"));
     assert!(result.settings.quick && !result.settings.workgroup_memory_zero_init);
-    for id in ["fma", "copy", "matmul"] {
+    for id in ["fma", "copy", "matmul", "attention", "decode", "gemv"] {
         assert!(
             result.workloads.iter().any(|w| w.workload == id),
             "{id} missing"
+        );
+    }
+    // Decode and gemv are shown in GB/s beside the copy bandwidth of the same run.
+    for id in ["decode", "gemv"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(id) && l.contains(" GB/s (") && l.contains("x copy)")),
+            "{stdout}"
         );
     }
     for w in &result.workloads {

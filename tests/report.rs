@@ -156,3 +156,47 @@ fn html_report_renders_in_chromium() {
         "the device name is shown as text"
     );
 }
+
+#[test]
+fn bandwidth_bound_rows_carry_their_share_of_the_copy() {
+    if common::adapter().is_none() {
+        return;
+    }
+    let dir = scratch("copy-share");
+    common::quick_run("copy,decode,gemv", &dir.join("r.json"));
+    let json: serde_json::Value = serde_json::from_str(&report(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let rows = json["devices"][0]["rows"].as_array().unwrap();
+    let copy = rows
+        .iter()
+        .filter(|r| r["workload"] == "copy")
+        .map(|r| r["value"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(copy > 0.0);
+    let mut shared = 0;
+    for r in rows {
+        assert_eq!(r["unit"], "GB/s", "{r}");
+        if r["workload"] == "copy" {
+            assert!(r["copy_fraction"].is_null());
+        } else {
+            let fraction = r["copy_fraction"].as_f64().unwrap();
+            assert!((fraction - r["value"].as_f64().unwrap() / copy).abs() < 1e-12);
+            shared += 1;
+        }
+    }
+    assert_eq!(shared, 6, "two decode and four gemv cases");
+    assert_eq!(
+        json["devices"][0]["ceilings"]["measured_bandwidth_gbps"].as_f64(),
+        Some(copy)
+    );
+    let table = report(&["report", dir.to_str().unwrap()]);
+    assert!(
+        table.contains("of copy") && table.contains("x copy"),
+        "{table}"
+    );
+}

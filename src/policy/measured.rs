@@ -42,7 +42,8 @@ pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
     let measured = result
         .workloads
         .iter()
-        .filter(|w| w.status == Status::Ok)
+        // Compute rates only: bandwidth-bound work says nothing about processing performance.
+        .filter(|w| w.status == Status::Ok && !w.bandwidth_bound())
         .filter_map(|w| {
             let tflops = w.throughput.as_ref()?.tflops?;
             let p = precision_of(&w.precision.inputs)?;

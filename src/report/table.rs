@@ -134,6 +134,42 @@ pub fn render(records: &[WorkloadRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::Throughput;
+    use crate::workloads::Precision;
+
+    fn record(workload: &str, flops: f64, bytes: f64, median_ns: f64) -> WorkloadRecord {
+        WorkloadRecord {
+            workload: workload.to_string(),
+            variant: "v".to_string(),
+            precision: Precision::new("f16", "f32"),
+            shape: Default::default(),
+            config: String::new(),
+            flops_per_iter: flops,
+            bytes_per_iter: bytes,
+            status: Status::Ok,
+            reason: None,
+            timing: None,
+            throughput: Some(Throughput::at(flops, bytes, median_ns)),
+            check: None,
+        }
+    }
+
+    #[test]
+    fn bandwidth_bound_work_shows_gb_per_s_beside_the_copy() {
+        // 1e9 bytes per ms is 1000 GB/s; decode does 1 FLOP per byte, matmul 100.
+        let copy = record("copy", 0.0, 2e9, 1e6);
+        let decode = record("decode", 1e9, 1e9, 1e6);
+        let matmul = record("matmul", 1e11, 1e9, 1e6);
+        let all = [copy.clone(), decode.clone(), matmul.clone()];
+        let bw = copy_bandwidth(&all);
+        assert_eq!(bw, Some(2000.0));
+        assert_eq!(throughput(&copy, bw), "2000.0 GB/s");
+        assert_eq!(throughput(&decode, bw), "1000.0 GB/s (0.50x copy)");
+        assert_eq!(throughput(&decode, None), "1000.0 GB/s");
+        assert_eq!(throughput(&matmul, bw), "100.00 TFLOP/s");
+        assert_eq!(decode.headline(), Some((1000.0, "GB/s")));
+        assert_eq!(matmul.headline(), Some((100.0, "TFLOP/s")));
+    }
 
     #[test]
     fn durations_pick_a_unit() {

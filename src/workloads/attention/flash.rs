@@ -13,10 +13,13 @@ const BODY: &str = include_str!("../../../shaders/attention.wgsl");
 const TOLERANCE_F32: f64 = 1e-4;
 const TOLERANCE_F16: f64 = 2e-3;
 
-/// One configuration: head dim, query rows BQ per workgroup, keys BKV per tile, mask.
+/// One configuration: head dim, query rows BQ per workgroup, keys BKV per tile, mask, and
+/// whether f16 tiles are widened to f32 in workgroup memory (twice the memory, no conversion
+/// on every read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Config {
     half: bool,
+    wide: bool,
     d: u64,
     bq: u64,
     bkv: u64,
@@ -25,7 +28,11 @@ struct Config {
 
 impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "bq{}-bkv{}", self.bq, self.bkv)
+        write!(f, "bq{}-bkv{}", self.bq, self.bkv)?;
+        if self.half {
+            f.write_str(if self.wide { "-f32tiles" } else { "-f16tiles" })?;
+        }
+        Ok(())
     }
 }
 
@@ -34,7 +41,7 @@ const TILES: [(u64, u64); 6] = [(64, 64), (64, 32), (32, 64), (32, 32), (64, 16)
 
 impl KernelConfig for Config {
     fn workgroup_bytes(self) -> u64 {
-        let vec4 = 4 * if self.half { 2 } else { 4 };
+        let vec4 = 4 * if self.half && !self.wide { 2 } else { 4 };
         let stride = self.d / 4 + 1;
         (self.bq + self.bkv) * stride * vec4 + self.bq * (self.bkv / 4 + 1) * 16 + self.bq * 16 * 4
     }
@@ -45,8 +52,13 @@ impl KernelConfig for Config {
 
     fn source(self) -> String {
         let t = if self.half { "f16" } else { "f32" };
+        let sm = if self.half && !self.wide {
+            "f16"
+        } else {
+            "f32"
+        };
         let header = format!(
-            "alias IN = {t};\nconst D: u32 = {}u;\nconst BQ: u32 = {}u;\nconst BKV: u32 = {}u;\n\
+            "alias IN = {t};\nalias SM = {sm};\nconst D: u32 = {}u;\nconst BQ: u32 = {}u;\nconst BKV: u32 = {}u;\n\
              const CAUSAL: bool = {};",
             self.d, self.bq, self.bkv, self.causal
         );
@@ -55,14 +67,18 @@ impl KernelConfig for Config {
 }
 
 fn configs(half: bool, d: u64, causal: bool) -> Vec<Config> {
-    TILES
+    let widths: &[bool] = if half { &[false, true] } else { &[true] };
+    widths
         .iter()
-        .map(|&(bq, bkv)| Config {
-            half,
-            d,
-            bq,
-            bkv,
-            causal,
+        .flat_map(|&wide| {
+            TILES.iter().map(move |&(bq, bkv)| Config {
+                half,
+                wide,
+                d,
+                bq,
+                bkv,
+                causal,
+            })
         })
         .collect()
 }

@@ -58,7 +58,7 @@ const VARIANTS: [Variant; 3] = [
 fn shapes(scale: Scale) -> Vec<(u64, u64, u64, u64)> {
     match scale {
         Scale::Quick => vec![(1, 2, 128, 64), (1, 2, 100, 128)],
-        Scale::Cpu => vec![(1, 4, 512, 64), (1, 2, 512, 128), (1, 2, 300, 128)],
+        Scale::Cpu => vec![(1, 2, 512, 64), (1, 2, 256, 128), (1, 2, 300, 128)],
         Scale::Gpu => vec![(4, 16, 4096, 128), (4, 32, 2048, 64), (1, 16, 16384, 128)],
     }
 }
