@@ -6,6 +6,8 @@
 //! those into result records; nothing here prints or writes files.
 
 pub mod attention;
+#[cfg(test)]
+pub mod coop_emulation;
 pub mod copy;
 pub mod data;
 pub mod decode;

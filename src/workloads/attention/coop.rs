@@ -82,6 +82,81 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timing::PassTimer;
+    use crate::workloads::coop_emulation::{context, emulate, extra_workgroup_bytes};
+    use crate::workloads::{Scale, Sizing};
+
+    /// A configuration whose cooperative matrices are emulated in plain WGSL.
+    #[derive(Debug, Clone, Copy)]
+    struct Emulated(Config);
+
+    impl fmt::Display for Emulated {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "emulated-{}", self.0)
+        }
+    }
+
+    impl KernelConfig for Emulated {
+        fn workgroup_bytes(self) -> u64 {
+            self.0.workgroup_bytes() + extra_workgroup_bytes(4)
+        }
+
+        fn rows(self) -> u64 {
+            self.0.rows()
+        }
+
+        fn source(self) -> String {
+            emulate(&self.0.source())
+        }
+    }
+
+    #[test]
+    fn the_kernel_passes_its_check_with_emulated_cooperative_matrices() {
+        let Some(ctx) = context() else {
+            return;
+        };
+        let base = super::super::plan(&Sizing {
+            scale: Scale::Quick,
+            max_binding: 1 << 30,
+        })
+        .into_iter()
+        .find(|c| c.variant == "coop-f16-f32acc")
+        .expect("a coop case");
+        let mut ran = 0;
+        // Head dim 64 (128 needs more workgroup memory than lavapipe has); a length of whole
+        // tiles and a ragged one; both masks; both tile widths.
+        for seq in [64, 100] {
+            for causal in [0, 1] {
+                let mut case = base.clone();
+                for (name, value) in case.shape.iter_mut() {
+                    match *name {
+                        "heads" => *value = 1,
+                        "head_dim" => *value = 64,
+                        "seq" => *value = seq,
+                        "causal" => *value = causal,
+                        _ => {}
+                    }
+                }
+                for cfg in configs(64, causal == 1) {
+                    let inputs = Inputs::draw(&case, true);
+                    let label = format!("{} {cfg}", case.shape_label());
+                    let mut p = tuned(&ctx, &case, inputs, true, TOLERANCE, &[Emulated(cfg)])
+                        .unwrap_or_else(|e| panic!("{label}: {e:?}"));
+                    PassTimer::new(&ctx)
+                        .unwrap()
+                        .pass(&|pass| p.record(pass), 1)
+                        .unwrap();
+                    let check = p.verify(&ctx).unwrap();
+                    assert!(
+                        check.passed && check.checked == check.total,
+                        "{label}: {check:?}"
+                    );
+                    ran += 1;
+                }
+            }
+        }
+        assert_eq!(ran, 8, "two lengths, two masks, two tile widths");
+    }
 
     #[test]
     fn every_config_fits_nvidia_workgroup_memory() {
