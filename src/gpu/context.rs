@@ -197,9 +197,14 @@ impl Context {
 
     /// Writes `data` at the start of `buf`, in chunks so staging memory stays bounded.
     pub fn write(&self, buf: &Buffer, data: &[u8]) -> Result<(), GpuError> {
+        self.write_at(buf, 0, data)
+    }
+
+    /// Writes `data` into `buf` from byte `start` (a multiple of 4) on, in chunks.
+    pub fn write_at(&self, buf: &Buffer, start: u64, data: &[u8]) -> Result<(), GpuError> {
         for (i, chunk) in data.chunks(READBACK_CHUNK as usize).enumerate() {
             self.queue
-                .write_buffer(buf, i as u64 * READBACK_CHUNK, chunk);
+                .write_buffer(buf, start + i as u64 * READBACK_CHUNK, chunk);
             self.submit_and_wait(None)?;
         }
         Ok(())

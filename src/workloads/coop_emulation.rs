@@ -9,22 +9,6 @@
 //! What it cannot show is the driver's cooperative-matrix code itself; the row-major loads and
 //! stores it assumes are the ones the matmul kernel's check confirmed on an NVIDIA H200.
 
-use crate::gpu::{Context, DeviceChoice, discover};
-
-/// The default adapter, or `None` when there is none (a failure with `CHIPBENCH_REQUIRE_GPU`).
-pub fn context() -> Option<Context> {
-    let found = discover();
-    let Ok(chosen) = found.select(&DeviceChoice::Default) else {
-        assert!(
-            std::env::var_os("CHIPBENCH_REQUIRE_GPU").is_none(),
-            "no adapter, and CHIPBENCH_REQUIRE_GPU is set"
-        );
-        eprintln!("no adapter: emulated cooperative-matrix kernels not run");
-        return None;
-    };
-    Some(Context::open(&found, chosen[0]).expect("open the default adapter"))
-}
-
 /// One `coopLoad[T]<coop_mat16x16<T, R>>(&array[index], stride)` or
 /// `coopStore[T](matrix, &array[index], stride)` call: where it is and what it names.
 struct Call {

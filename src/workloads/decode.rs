@@ -6,7 +6,9 @@
 //! workgroup each, so even a few sequences fill the GPU) and shaders/decode_combine.wgsl merges
 //! the chunks. The cache can exceed one storage binding (B=16, H=32, 32768 keys, D=128 is 4 GiB
 //! each for K and V), so it is held in groups of whole sequences, one binding and dispatch each.
-//! The check computes O for a sample of heads on the CPU in f64 from the same f16 values.
+//! The cache is drawn one sequence at a time and only the heads the check will recompute stay
+//! on the host, so host memory stays far below the cache size. The check computes O for that
+//! sample of heads on the CPU in f64 from the same f16 values.
 
 use half::f16;
 
@@ -71,12 +73,8 @@ fn source(body: &str) -> String {
     with_header(false, &format!("const D: u32 = {HEAD_DIM}u;"), body)
 }
 
-/// The cache of a group of whole sequences, on the host (for the check) and the device.
+/// The decode kernel bound to the cache of a group of whole sequences.
 struct Group {
-    /// First head (over batch x heads) in this group.
-    head0: u64,
-    k: Vec<f16>,
-    v: Vec<f16>,
     kernel: Kernel,
     heads: u64,
 }
@@ -85,24 +83,30 @@ struct Decode {
     groups: Vec<Group>,
     combine: Kernel,
     q: Vec<f16>,
+    /// The heads the check recomputes, with their K and V caches.
+    checked: Vec<(u64, Vec<f16>, Vec<f16>)>,
     out: wgpu::Buffer,
     heads: u64,
     keys: u64,
     seed: u64,
-    rng: Rng,
 }
 
 pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
+    Ok(Box::new(prepare_within(ctx, case, ctx.max_binding())?))
+}
+
+/// Prepares a case whose K and V caches are bound in groups of whole sequences of at most
+/// `binding` bytes each.
+fn prepare_within(ctx: &Context, case: &Case, binding: u64) -> Result<Decode, CaseError> {
     let (b, h, keys) = (case.dim("batch"), case.dim("heads"), case.dim("kv_len"));
     let d = HEAD_DIM;
     let heads = b * h;
     let chunks = keys / CHUNK;
     let per_sequence = h * keys * d * 2;
-    let sequences = ctx.max_binding() / per_sequence;
+    let sequences = binding / per_sequence;
     if sequences == 0 {
         return Err(CaseError::Unsupported(format!(
-            "one sequence's cache ({per_sequence} bytes) exceeds the largest binding ({})",
-            ctx.max_binding()
+            "one sequence's cache ({per_sequence} bytes) exceeds the largest binding ({binding})"
         )));
     }
     let max_dim = u64::from(ctx.report.limits.max_compute_workgroups_per_dimension);
@@ -113,21 +117,32 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
     }
     let seed = Rng::fresh_seed();
     let mut rng = Rng::new(seed);
+    let sampled = sample(heads, MAX_CHECKED_HEADS, &mut rng);
     let q = rng.f16s((heads * d) as usize);
     let q_buf = ctx.upload("decode q", bytemuck::cast_slice(&q))?;
     let part = ctx.storage("decode partials", heads * chunks * (d + 4) * 4)?;
     let out = ctx.storage("decode o", heads * d * 4)?;
     let scale = std::f32::consts::LOG2_E / (d as f32).sqrt();
+    let head_len = (keys * d) as usize;
     let mut groups = Vec::new();
+    let mut checked = Vec::new();
     let mut first = 0;
     while first < b {
         let n = sequences.min(b - first);
-        let group_heads = n * h;
-        let len = (group_heads * keys * d) as usize;
-        let k = rng.f16s(len);
-        let v = rng.f16s(len);
-        let k_buf = ctx.upload("decode k", bytemuck::cast_slice(&k))?;
-        let v_buf = ctx.upload("decode v", bytemuck::cast_slice(&v))?;
+        let k_buf = ctx.storage("decode k", n * per_sequence)?;
+        let v_buf = ctx.storage("decode v", n * per_sequence)?;
+        for s in 0..n {
+            let k = rng.f16s(head_len * h as usize);
+            let v = rng.f16s(head_len * h as usize);
+            ctx.write_at(&k_buf, s * per_sequence, bytemuck::cast_slice(&k))?;
+            ctx.write_at(&v_buf, s * per_sequence, bytemuck::cast_slice(&v))?;
+            let seq_heads = (first + s) * h..(first + s + 1) * h;
+            for &head in sampled.iter().filter(|x| seq_heads.contains(x)) {
+                let at = (head - seq_heads.start) as usize * head_len;
+                let part = |c: &[f16]| c[at..at + head_len].to_vec();
+                checked.push((head, part(&k), part(&v)));
+            }
+        }
         let head0 = first * h;
         let dims = [keys as u32, chunks as u32, head0 as u32, scale.to_bits()];
         let dims = ctx.uniform("decode dims", bytemuck::cast_slice(&dims))?;
@@ -143,11 +158,8 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
             ],
         )?;
         groups.push(Group {
-            head0,
-            k,
-            v,
             kernel,
-            heads: group_heads,
+            heads: n * h,
         });
         first += n;
     }
@@ -166,54 +178,38 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
     )?;
     ctx.poison(&part, POISON)?;
     ctx.poison(&out, POISON)?;
-    Ok(Box::new(Decode {
+    Ok(Decode {
         groups,
         combine,
         q,
+        checked,
         out,
         heads,
         keys,
         seed,
-        rng,
-    }))
+    })
 }
 
-impl Decode {
-    /// O of head `head` (over batch x heads), in f64.
-    fn reference(&self, head: u64) -> Vec<f64> {
-        let d = HEAD_DIM as usize;
-        let g = self
-            .groups
-            .iter()
-            .find(|g| (g.head0..g.head0 + g.heads).contains(&head))
-            .expect("every head is in a group");
-        let base = ((head - g.head0) * self.keys) as usize * d;
-        let q: Vec<f64> = self.q[head as usize * d..][..d]
-            .iter()
-            .map(|x| x.to_f64())
-            .collect();
-        let row = |cache: &[f16], j: usize| -> Vec<f64> {
-            cache[base + j * d..][..d]
-                .iter()
-                .map(|x| x.to_f64())
-                .collect()
-        };
-        let scale = 1.0 / (d as f64).sqrt();
-        let scores: Vec<f64> = (0..self.keys as usize)
-            .map(|j| row(&g.k, j).iter().zip(&q).map(|(a, b)| a * b).sum::<f64>() * scale)
-            .collect();
-        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut o = vec![0.0; d];
-        let mut total = 0.0;
-        for (j, s) in scores.iter().enumerate() {
-            let p = (s - max).exp();
-            total += p;
-            for (acc, x) in o.iter_mut().zip(row(&g.v, j)) {
-                *acc += p * x;
-            }
+/// O of one head from its query and caches, in f64.
+fn reference(q: &[f16], k: &[f16], v: &[f16]) -> Vec<f64> {
+    let d = q.len();
+    let q: Vec<f64> = q.iter().map(|x| x.to_f64()).collect();
+    let scale = 1.0 / (d as f64).sqrt();
+    let scores: Vec<f64> = k
+        .chunks_exact(d)
+        .map(|row| row.iter().zip(&q).map(|(a, b)| a.to_f64() * b).sum::<f64>() * scale)
+        .collect();
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut o = vec![0.0; d];
+    let mut total = 0.0;
+    for (s, row) in scores.iter().zip(v.chunks_exact(d)) {
+        let p = (s - max).exp();
+        total += p;
+        for (acc, x) in o.iter_mut().zip(row) {
+            *acc += p * x.to_f64();
         }
-        o.iter().map(|x| x / total).collect()
     }
+    o.iter().map(|x| x / total).collect()
 }
 
 impl Prepared for Decode {
@@ -226,22 +222,22 @@ impl Prepared for Decode {
     }
 
     fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError> {
-        let d = HEAD_DIM;
-        let raw = ctx.read(&self.out, self.heads * d * 4)?;
+        let d = HEAD_DIM as usize;
+        let raw = ctx.read(&self.out, self.heads * HEAD_DIM * 4)?;
         let got: &[f32] = bytemuck::cast_slice(&raw);
-        let checked = sample(self.heads, MAX_CHECKED_HEADS, &mut self.rng);
-        let error = relative_error(checked.iter().flat_map(|&head| {
-            got[(head * d) as usize..][..d as usize]
+        let error = relative_error(self.checked.iter().flat_map(|(head, k, v)| {
+            let h = *head as usize;
+            got[h * d..][..d]
                 .iter()
                 .map(|&g| f64::from(g))
-                .zip(self.reference(head))
+                .zip(reference(&self.q[h * d..][..d], k, v))
         }));
         Ok(Check::new(
             "relative Frobenius error over the checked heads of O",
             error,
             TOLERANCE,
-            checked.len() as u64 * d,
-            self.heads * d,
+            (self.checked.len() * d) as u64,
+            self.heads * HEAD_DIM,
             self.seed,
         ))
     }
@@ -269,5 +265,43 @@ mod tests {
         // 8 GiB of K and V together: more than one binding holds.
         assert_eq!(c.bytes, (8u64 << 30) as f64);
         assert!(crate::schema::bandwidth_bound(c.flops, c.bytes));
+    }
+
+    #[test]
+    fn a_cache_split_over_bindings_gives_the_same_check() {
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
+        let case = plan(&Sizing {
+            scale: Scale::Quick,
+            max_binding: 1 << 30,
+        })
+        .remove(0);
+        let (h, keys) = (case.dim("heads"), case.dim("kv_len"));
+        // One sequence per binding: as many groups as sequences.
+        let mut p = prepare_within(&ctx, &case, h * keys * HEAD_DIM * 2).unwrap();
+        assert_eq!(p.groups.len() as u64, case.dim("batch"));
+        crate::timing::PassTimer::new(&ctx)
+            .unwrap()
+            .pass(&|pass| p.record(pass), 1)
+            .unwrap();
+        let check = p.verify(&ctx).unwrap();
+        assert!(check.passed && check.checked == check.total, "{check:?}");
+        // A binding smaller than one sequence is refused, not split.
+        assert!(matches!(
+            prepare_within(&ctx, &case, h * keys * HEAD_DIM),
+            Err(CaseError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn reference_is_a_softmax_weighted_average() {
+        // D = 1, q = 1: scores k / 1 = [0, ln 3] -> weights 1/4, 3/4 of v = [4, 8].
+        let h = |x: &[f64]| x.iter().map(|&v| f16::from_f64(v)).collect::<Vec<_>>();
+        let o = reference(&h(&[1.0]), &h(&[0.0, 3f64.ln()]), &h(&[4.0, 8.0]));
+        // ln 3 rounds to f16; the weights follow the rounded score.
+        let w = (h(&[3f64.ln()])[0].to_f64()).exp();
+        assert!((o[0] - (4.0 + 8.0 * w) / (1.0 + w)).abs() < 1e-12);
+        assert!((o[0] - 7.0).abs() < 1e-2);
     }
 }

@@ -82,8 +82,9 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gpu::test_context;
     use crate::timing::PassTimer;
-    use crate::workloads::coop_emulation::{context, emulate, extra_workgroup_bytes};
+    use crate::workloads::coop_emulation::{emulate, extra_workgroup_bytes};
     use crate::workloads::{Scale, Sizing};
 
     /// A configuration whose cooperative matrices are emulated in plain WGSL.
@@ -112,7 +113,7 @@ mod tests {
 
     #[test]
     fn the_kernel_passes_its_check_with_emulated_cooperative_matrices() {
-        let Some(ctx) = context() else {
+        let Some(ctx) = test_context() else {
             return;
         };
         let base = super::super::plan(&Sizing {
