@@ -171,11 +171,7 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
                     .iter()
                     .map(|&r| (f64::from(got[r as usize]), Gemv::reference(&a, &x, k, r))),
             );
-            Ok(if err <= TOLERANCE {
-                Ok(())
-            } else {
-                Err(format!("error {err:.1e}"))
-            })
+            Ok(tune::within(err, TOLERANCE))
         },
     )?;
     let (kernel, groups) = tuned.kernel;

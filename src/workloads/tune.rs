@@ -65,6 +65,25 @@ pub fn pick<C: Clone + Display>(
     }
 }
 
+/// A probe's verdict: passed, or rejected with its error.
+pub fn within(error: f64, tolerance: f64) -> Result<(), String> {
+    if error <= tolerance {
+        Ok(())
+    } else {
+        Err(format!("error {error:.1e}"))
+    }
+}
+
+/// The `configs` whose workgroup memory (`bytes`) fits the adapter.
+pub fn fitting<C: Copy>(ctx: &Context, configs: &[C], bytes: impl Fn(&C) -> u64) -> Vec<C> {
+    let limit = u64::from(ctx.report.limits.max_compute_workgroup_storage_size);
+    configs
+        .iter()
+        .copied()
+        .filter(|c| bytes(c) <= limit)
+        .collect()
+}
+
 /// The winner of [`search`]: its built kernel, the account of the search, and whether any trial
 /// ran (then the GPU is warm and its clocks are up).
 pub struct Tuned<K> {
@@ -126,6 +145,13 @@ mod tests {
             note.contains("2: rejected (check failed)") && note.contains("3: 3.000 ms"),
             "{note}"
         );
+    }
+
+    #[test]
+    fn within_rejects_errors_above_the_tolerance_and_nan() {
+        assert_eq!(within(1e-5, 1e-4), Ok(()));
+        assert_eq!(within(2e-4, 1e-4), Err("error 2.0e-4".to_string()));
+        assert!(within(f64::NAN, 1e-4).is_err());
     }
 
     #[test]

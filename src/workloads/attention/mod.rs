@@ -253,12 +253,7 @@ fn tuned<C: KernelConfig>(
     tolerance: f64,
     configs: &[C],
 ) -> Result<Box<dyn Prepared>, CaseError> {
-    let limit = u64::from(ctx.report.limits.max_compute_workgroup_storage_size);
-    let configs: Vec<C> = configs
-        .iter()
-        .copied()
-        .filter(|c| c.workgroup_bytes() <= limit)
-        .collect();
+    let configs = tune::fitting(ctx, configs, |c| c.workgroup_bytes());
     let half_in = case.precision.inputs == "f16";
     let esize = if half_in { 2 } else { 4 };
     let (heads, n, d) = (inputs.heads, inputs.n, inputs.d);
@@ -307,11 +302,7 @@ fn tuned<C: KernelConfig>(
                     .map_or_else(|| vec![f32::NAN; d as usize], |(_, v)| v.clone())
             };
             let err = inputs.error(got, &probe);
-            Ok(if err <= tolerance {
-                Ok(())
-            } else {
-                Err(format!("error {err:.1e}"))
-            })
+            Ok(tune::within(err, tolerance))
         },
     )?;
     let (kernel, groups) = tuned.kernel;

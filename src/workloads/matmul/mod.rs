@@ -200,12 +200,7 @@ fn tuned<C: KernelConfig>(
     tolerance: f64,
     configs: &[C],
 ) -> Result<Box<dyn Prepared>, CaseError> {
-    let limit = u64::from(ctx.report.limits.max_compute_workgroup_storage_size);
-    let configs: Vec<C> = configs
-        .iter()
-        .copied()
-        .filter(|c| c.workgroup_bytes() <= limit)
-        .collect();
+    let configs = tune::fitting(ctx, configs, |c| c.workgroup_bytes());
     let dims = ctx.uniform("matmul dims", bytemuck::cast_slice(&ops.dims))?;
     let out = ops.out;
     // Candidates are compared on a few elements of the first, the last and a random row, read
@@ -249,11 +244,7 @@ fn tuned<C: KernelConfig>(
                     .map_or(f32::NAN, |(_, v)| v[c as usize])
             };
             let err = inputs.error(got, &probe);
-            Ok(if err <= tolerance {
-                Ok(())
-            } else {
-                Err(format!("error {err:.1e}"))
-            })
+            Ok(tune::within(err, tolerance))
         },
     )?;
     let (kernel, groups) = tuned.kernel;
