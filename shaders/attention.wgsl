@@ -6,7 +6,9 @@
 // the Q, K and V tiles in workgroup memory: f16 inputs are widened there or on every read),
 // `const D: u32` (head dim, 64 or 128),
 // `const BQ: u32` (query rows per workgroup, 32 or 64), `const BKV: u32` (keys per tile, 16,
-// 32 or 64) and `const CAUSAL: bool`.
+// 32 or 64) and `const CAUSAL: bool`. Blocks between `//#unroll X N` and `//#end X` are
+// repeated by chipbench, each copy with its own constant `let X`: register arrays are indexed
+// only by constants.
 //
 // Layout: Q, K, V and O are [batch * heads][seq][D], row-major. One workgroup owns BQ query rows
 // of one (batch, head); its (BQ / 4) * 16 invocations form a grid of 16 columns: invocation
@@ -87,13 +89,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var m: array<f32, 4>;
     var l: array<f32, 4>;
     var acc: array<array<vec4<f32>, OC>, 4>;
-    for (var i = 0u; i < 4u; i++) {
-        m[i] = FLOOR;
-        l[i] = 0.0;
-        for (var c = 0u; c < OC; c++) {
-            acc[i][c] = vec4<f32>(0.0);
-        }
-    }
+    //#unroll i 4
+    m[i] = FLOOR;
+    l[i] = 0.0;
+    //#unroll c OC
+    acc[i][c] = vec4<f32>(0.0);
+    //#end c
+    //#end i
 
     // Keys past the last query row of the tile are masked for every row when causal.
     var keys = n;
@@ -107,87 +109,87 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         workgroupBarrier();
 
         var s: array<array<f32, SC>, 4>;
-        for (var i = 0u; i < 4u; i++) {
-            for (var j = 0u; j < SC; j++) {
-                s[i][j] = 0.0;
-            }
-        }
+        //#unroll i 4
+        //#unroll j SC
+        s[i][j] = 0.0;
+        //#end j
+        //#end i
         for (var d = 0u; d < D4; d++) {
             var kj: array<vec4<f32>, SC>;
-            for (var j = 0u; j < SC; j++) {
-                kj[j] = vec4<f32>(kv[(tx + 16u * j) * DS4 + d]);
-            }
-            for (var i = 0u; i < 4u; i++) {
-                let qi = vec4<f32>(qs[(ty * 4u + i) * DS4 + d]);
-                for (var j = 0u; j < SC; j++) {
-                    s[i][j] += dot(qi, kj[j]);
-                }
-            }
+            //#unroll j SC
+            kj[j] = vec4<f32>(kv[(tx + 16u * j) * DS4 + d]);
+            //#end j
+            //#unroll i 4
+            let qi = vec4<f32>(qs[(ty * 4u + i) * DS4 + d]);
+            //#unroll j SC
+            s[i][j] += dot(qi, kj[j]);
+            //#end j
+            //#end i
         }
-        for (var i = 0u; i < 4u; i++) {
-            let row = q0 + ty * 4u + i;
-            var mx = FLOOR;
-            for (var j = 0u; j < SC; j++) {
-                let key = key0 + tx + 16u * j;
-                var x = s[i][j] * dims.scale;
-                if (key >= n || (CAUSAL && key > row)) {
-                    x = -1.0e38;
-                }
-                s[i][j] = x;
-                mx = max(mx, x);
-            }
-            pm[(ty * 4u + i) * 16u + tx] = mx;
+        //#unroll i 4
+        let row = q0 + ty * 4u + i;
+        var mx = FLOOR;
+        //#unroll j SC
+        let key = key0 + tx + 16u * j;
+        var x = s[i][j] * dims.scale;
+        if (key >= n || (CAUSAL && key > row)) {
+            x = -1.0e38;
         }
+        s[i][j] = x;
+        mx = max(mx, x);
+        //#end j
+        pm[(ty * 4u + i) * 16u + tx] = mx;
+        //#end i
         workgroupBarrier();
 
         // Every invocation is done with K: V takes its place while the maxima are combined.
         stage(head, key0, tid, true);
-        for (var i = 0u; i < 4u; i++) {
-            let r = ty * 4u + i;
-            var mt = FLOOR;
-            for (var x = 0u; x < 16u; x++) {
-                mt = max(mt, pm[r * 16u + x]);
-            }
-            let mnew = max(m[i], mt);
-            let alpha = exp2(m[i] - mnew);
-            m[i] = mnew;
-            l[i] *= alpha;
-            for (var c = 0u; c < OC; c++) {
-                acc[i][c] *= alpha;
-            }
-            for (var j = 0u; j < SC; j++) {
-                let col = tx + 16u * j;
-                ps[r * PS4 + col / 4u][col % 4u] = exp2(s[i][j] - mnew);
-            }
+        //#unroll i 4
+        let r = ty * 4u + i;
+        var mt = FLOOR;
+        for (var x = 0u; x < 16u; x++) {
+            mt = max(mt, pm[r * 16u + x]);
         }
+        let mnew = max(m[i], mt);
+        let alpha = exp2(m[i] - mnew);
+        m[i] = mnew;
+        l[i] *= alpha;
+        //#unroll c OC
+        acc[i][c] *= alpha;
+        //#end c
+        //#unroll j SC
+        let col = tx + 16u * j;
+        ps[r * PS4 + col / 4u][col % 4u] = exp2(s[i][j] - mnew);
+        //#end j
+        //#end i
         workgroupBarrier();
 
         for (var k4 = 0u; k4 < BKV / 4u; k4++) {
             var p: array<vec4<f32>, 4>;
-            for (var i = 0u; i < 4u; i++) {
-                p[i] = ps[(ty * 4u + i) * PS4 + k4];
-                l[i] += p[i].x + p[i].y + p[i].z + p[i].w;
-            }
-            for (var kk = 0u; kk < 4u; kk++) {
-                let row = (k4 * 4u + kk) * DS4;
-                for (var c = 0u; c < OC; c++) {
-                    let vv = vec4<f32>(kv[row + tx + 16u * c]);
-                    for (var i = 0u; i < 4u; i++) {
-                        acc[i][c] += p[i][kk] * vv;
-                    }
-                }
-            }
+            //#unroll i 4
+            p[i] = ps[(ty * 4u + i) * PS4 + k4];
+            l[i] += p[i].x + p[i].y + p[i].z + p[i].w;
+            //#end i
+            //#unroll kk 4
+            let row = (k4 * 4u + kk) * DS4;
+            //#unroll c OC
+            let vv = vec4<f32>(kv[row + tx + 16u * c]);
+            //#unroll i 4
+            acc[i][c] += p[i][kk] * vv;
+            //#end i
+            //#end c
+            //#end kk
         }
         workgroupBarrier();
     }
 
-    for (var i = 0u; i < 4u; i++) {
-        let row = q0 + ty * 4u + i;
-        if (row < n) {
-            let inv = 1.0 / l[i];
-            for (var c = 0u; c < OC; c++) {
-                o[(head * n + row) * D4 + tx + 16u * c] = vec4<IN>(acc[i][c] * inv);
-            }
-        }
+    //#unroll i 4
+    let row = q0 + ty * 4u + i;
+    if (row < n) {
+        let inv = 1.0 / l[i];
+        //#unroll c OC
+        o[(head * n + row) * D4 + tx + 16u * c] = vec4<IN>(acc[i][c] * inv);
+        //#end c
     }
+    //#end i
 }

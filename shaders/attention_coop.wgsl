@@ -108,11 +108,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // O duty: lane holds elements lane*8 ..+8 (row lane/2, columns (lane%2)*8 ..+8) of the
     // subgroup's blocks sg + 4u for u < OF.
     var acc: array<array<f32, 8>, OF>;
-    for (var u = 0u; u < OF; u++) {
-        for (var e = 0u; e < 8u; e++) {
-            acc[u][e] = 0.0;
-        }
-    }
+    //#unroll u OF
+    //#unroll e 8
+    acc[u][e] = 0.0;
+    //#end e
+    //#end u
 
     var keys = n;
     if (CAUSAL) {
@@ -148,16 +148,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let row = q0 + sr;
         var x: array<f32, BKV / 4u>;
         var mx = FLOOR;
-        for (var j = 0u; j < BKV / 4u; j++) {
-            let col = sq * (BKV / 4u) + j;
-            let key = key0 + col;
-            var y = ss[sr * SS + col] * dims.scale;
-            if (key >= n || (CAUSAL && key > row)) {
-                y = -1.0e38;
-            }
-            x[j] = y;
-            mx = max(mx, y);
+        //#unroll j BKV/4
+        let col = sq * (BKV / 4u) + j;
+        let key = key0 + col;
+        var y = ss[sr * SS + col] * dims.scale;
+        if (key >= n || (CAUSAL && key > row)) {
+            y = -1.0e38;
         }
+        x[j] = y;
+        mx = max(mx, y);
+        //#end j
         pm[sr * 4u + sq] = mx;
         workgroupBarrier();
 
@@ -167,11 +167,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let alpha = exp2(m - mnew);
         m = mnew;
         l *= alpha;
-        for (var j = 0u; j < BKV / 4u; j++) {
-            let p = f16(exp2(x[j] - mnew));
-            ps[sr * PS + sq * (BKV / 4u) + j] = p;
-            l += f32(p);
-        }
+        //#unroll j BKV/4
+        let p = f16(exp2(x[j] - mnew));
+        ps[sr * PS + sq * (BKV / 4u) + j] = p;
+        l += f32(p);
+        //#end j
         if (sq == 0u) {
             al[sr] = alpha;
         }
@@ -197,32 +197,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         //#end uo
         workgroupBarrier();
 
-        for (var u = 0u; u < OF; u++) {
-            let g = sg + 4u * u;
-            let a = al[(g / (D / 16u)) * 16u + lane / 2u];
-            let base = (sg * OF + u) * 256u + lane * 8u;
-            for (var e = 0u; e < 8u; e++) {
-                acc[u][e] = acc[u][e] * a + ss[base + e];
-            }
-        }
+        //#unroll u OF
+        let g = sg + 4u * u;
+        let a = al[(g / (D / 16u)) * 16u + lane / 2u];
+        let base = (sg * OF + u) * 256u + lane * 8u;
+        //#unroll e 8
+        acc[u][e] = acc[u][e] * a + ss[base + e];
+        //#end e
+        //#end u
         workgroupBarrier();
     }
 
     // Row sums: the four partial sums of each row through workgroup memory.
     pm[sr * 4u + sq] = l;
     workgroupBarrier();
-    for (var u = 0u; u < OF; u++) {
-        let g = sg + 4u * u;
-        let r = (g / (D / 16u)) * 16u + lane / 2u;
-        let row = q0 + r;
-        if (row < n) {
-            let total = pm[r * 4u] + pm[r * 4u + 1u] + pm[r * 4u + 2u] + pm[r * 4u + 3u];
-            let inv = 1.0 / total;
-            let col = (g % (D / 16u)) * 16u + (lane % 2u) * 8u;
-            let base = (head * n + row) * D + col;
-            for (var e = 0u; e < 8u; e++) {
-                o[base + e] = f16(acc[u][e] * inv);
-            }
-        }
+    //#unroll u OF
+    let g = sg + 4u * u;
+    let r = (g / (D / 16u)) * 16u + lane / 2u;
+    let row = q0 + r;
+    if (row < n) {
+        let total = pm[r * 4u] + pm[r * 4u + 1u] + pm[r * 4u + 2u] + pm[r * 4u + 3u];
+        let inv = 1.0 / total;
+        let col = (g % (D / 16u)) * 16u + (lane % 2u) * 8u;
+        let base = (head * n + row) * D + col;
+        //#unroll e 8
+        o[base + e] = f16(acc[u][e] * inv);
+        //#end e
     }
+    //#end u
 }

@@ -5,6 +5,8 @@
 // is KV bytes read per second.
 //
 // Prepended by chipbench (src/workloads/decode.rs): `const D: u32` (head dim, a multiple of 8).
+// Blocks between `//#unroll X N` and `//#end X` are repeated by chipbench, each copy with its
+// own constant `let X`: the values in registers are indexed only by constants.
 //
 // Layout: q is [heads][D] f16, K and V are [heads][keys][D] f16 for the heads of this binding
 // (a group of whole sequences: the cache may exceed one binding), all read as vec4<u32> of 8
@@ -65,12 +67,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // The V loads go out with the K loads (same keys, same lanes): every byte this invocation
     // reads is in flight at once, and the values wait in registers for the softmax.
     var vr: array<vec4<u32>, ROUNDS>;
-    for (var r = 0u; r < ROUNDS; r++) {
-        let at = base + (r * KPR + kg) * LPK + lane;
-        let kx = k[at];
-        vr[r] = v[at];
-        sp[(r * KPR + kg) * (LPK + 1u) + lane] = dot(q0, lo(kx)) + dot(q1, hi(kx));
-    }
+    //#unroll r ROUNDS
+    let at = base + (r * KPR + kg) * LPK + lane;
+    let kx = k[at];
+    vr[r] = v[at];
+    sp[(r * KPR + kg) * (LPK + 1u) + lane] = dot(q0, lo(kx)) + dot(q1, hi(kx));
+    //#end r
     workgroupBarrier();
 
     var s = 0.0;
@@ -102,11 +104,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
     var a0 = vec4<f32>(0.0);
     var a1 = vec4<f32>(0.0);
-    for (var r = 0u; r < ROUNDS; r++) {
-        let w = pr[r * KPR + kg];
-        a0 += w * lo(vr[r]);
-        a1 += w * hi(vr[r]);
-    }
+    //#unroll r ROUNDS
+    let w = pr[r * KPR + kg];
+    a0 += w * lo(vr[r]);
+    a1 += w * hi(vr[r]);
+    //#end r
     let at = kg * D + lane * 8u;
     ro[at] = a0.x;
     ro[at + 1u] = a0.y;

@@ -2,7 +2,9 @@
 //
 // Prepended by chipbench (src/workloads/gemv.rs): `alias AV = vec4<u32>|vec4<f32>;` (one
 // 16-byte load: eight packed halves or four f32), `fn dotv(a: AV, x: AV) -> f32` (its dot
-// product in f32) and `const ROWS: u32` (rows of A per workgroup).
+// product in f32) and `const ROWS: u32` (rows of A per workgroup). Blocks between
+// `//#unroll X N` and `//#end X` are repeated by chipbench, each copy with its own constant
+// `let X`.
 //
 // Layout: A is M x K row-major, x has K elements, both of the same precision; y is f32. 256
 // invocations stride over K for ROWS rows at once (consecutive invocations read consecutive 16
@@ -35,19 +37,19 @@ fn main(
     var acc: array<f32, ROWS>;
     // Rows past the end read the last row again; their sums are not stored.
     var base: array<u32, ROWS>;
-    for (var r = 0u; r < ROWS; r++) {
-        acc[r] = 0.0;
-        base[r] = min(row0 + r, dims.rows - 1u) * dims.cols;
-    }
+    //#unroll r ROWS
+    acc[r] = 0.0;
+    base[r] = min(row0 + r, dims.rows - 1u) * dims.cols;
+    //#end r
     for (var i = tid; i < dims.cols; i += WG) {
         let xv = x[i];
-        for (var r = 0u; r < ROWS; r++) {
-            acc[r] += dotv(a[base[r] + i], xv);
-        }
+        //#unroll r ROWS
+        acc[r] += dotv(a[base[r] + i], xv);
+        //#end r
     }
-    for (var r = 0u; r < ROWS; r++) {
-        red[r * WG + tid] = acc[r];
-    }
+    //#unroll r ROWS
+    red[r * WG + tid] = acc[r];
+    //#end r
     workgroupBarrier();
     for (var w = WG / 2u; w > 0u; w /= 2u) {
         if (tid < w) {

@@ -13,7 +13,7 @@
 use half::f16;
 
 use super::data::{POISON, Rng, relative_error, sample};
-use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, with_header};
+use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, unroll, with_header};
 use crate::gpu::{Binding, Context, Kernel};
 
 const BODY: &str = include_str!("../../shaders/decode.wgsl");
@@ -70,7 +70,13 @@ pub fn sources() -> Vec<(String, String)> {
 }
 
 fn source(body: &str) -> String {
-    with_header(false, &format!("const D: u32 = {HEAD_DIM}u;"), body)
+    // Rounds of 256 / (D/8) keys per chunk: D/8 of them.
+    let rounds = CHUNK / (256 / (HEAD_DIM / 8));
+    unroll(
+        &with_header(false, &format!("const D: u32 = {HEAD_DIM}u;"), body),
+        "r",
+        rounds,
+    )
 }
 
 /// The decode kernel bound to the cache of a group of whole sequences.

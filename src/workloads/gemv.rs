@@ -81,7 +81,7 @@ impl Config {
             "alias AV = vec4<f32>;\nfn dotv(a: AV, x: AV) -> f32 {\n    return dot(a, x);\n}"
         };
         let header = format!("{header}\nconst ROWS: u32 = {}u;", self.rows);
-        super::with_header(false, &header, BODY)
+        super::unroll(&super::with_header(false, &header, BODY), "r", self.rows)
     }
 }
 

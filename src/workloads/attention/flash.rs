@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::{Inputs, KernelConfig, tuned};
 use crate::gpu::Context;
-use crate::workloads::{Case, CaseError, Prepared, require_f16, with_header};
+use crate::workloads::{Case, CaseError, Prepared, require_f16, unroll, with_header};
 
 const BODY: &str = include_str!("../../../shaders/attention.wgsl");
 /// Relative Frobenius error allowed: f32 throughout; or f16 inputs and output, whose rounding
@@ -62,7 +62,16 @@ impl KernelConfig for Config {
              const CAUSAL: bool = {};",
             self.d, self.bq, self.bkv, self.causal
         );
-        with_header(self.half, &header, BODY)
+        let mut src = with_header(self.half, &header, BODY);
+        for (var, count) in [
+            ("i", 4),
+            ("j", self.bkv / 16),
+            ("c", self.d / 64),
+            ("kk", 4),
+        ] {
+            src = unroll(&src, var, count);
+        }
+        src
     }
 }
 
@@ -112,6 +121,14 @@ pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn register_loops_are_unrolled() {
+        let src = configs(true, 128, true)[0].source();
+        assert!(!src.lines().any(|l| l.trim_start().starts_with("//#")));
+        // Four rows times two O vec4s, each stored once.
+        assert_eq!(src.matches("vec4<IN>(acc[i][c] * inv)").count(), 8);
+    }
 
     #[test]
     fn every_config_fits_nvidia_and_some_fit_lavapipe() {
