@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::model::DeviceReport;
+use super::model::{DeviceReport, Row};
 use crate::policy::{Database, Rule, classify};
 
 const W: u32 = 720;
@@ -32,6 +32,17 @@ fn logspace(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {
     (0..n).map(move |i| lo * (hi / lo).powf(i as f64 / (n - 1) as f64))
 }
 
+/// A row's place on the roofline: (FLOP per byte, TFLOP/s achieved), whichever unit the row
+/// reports in; none for pure data movement.
+fn roofline_point(r: &Row) -> Option<(f64, f64)> {
+    let ai = r.intensity?;
+    Some(match r.unit {
+        "TFLOP/s" => (ai, r.value),
+        // GB/s x FLOP/byte = GFLOP/s.
+        _ => (ai, r.value * ai / 1e3),
+    })
+}
+
 /// Measured points under measured and datasheet ceilings, on log-log axes.
 pub fn roofline(d: &DeviceReport) -> String {
     svg(|root| {
@@ -41,7 +52,7 @@ pub fn roofline(d: &DeviceReport) -> String {
             .iter()
             .chain(&c.measured_compute)
             .map(|(_, v)| *v)
-            .chain(d.rows.iter().map(|r| r.value))
+            .chain(d.rows.iter().filter_map(roofline_point).map(|(_, v)| v))
             .fold(1.0, f64::max)
             * 2.0;
         let (x0, x1) = (0.01, 1e4);
@@ -92,7 +103,7 @@ pub fn roofline(d: &DeviceReport) -> String {
         let points = d
             .rows
             .iter()
-            .filter_map(|r| Some((r.intensity?, r.value, r)));
+            .filter_map(|r| roofline_point(r).map(|(ai, v)| (ai, v, r)));
         chart
             .draw_series(points.map(|(ai, v, r)| {
                 let color = if r.source == "chipbench" { BLACK } else { CYAN };
@@ -270,4 +281,44 @@ pub fn cost_chart(d: &DeviceReport) -> String {
             .map_err(|e| e.to_string())?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(unit: &'static str, value: f64, intensity: Option<f64>) -> Row {
+        Row {
+            source: "chipbench".into(),
+            workload: "w".into(),
+            variant: "v".into(),
+            precision: "f16".into(),
+            shape: String::new(),
+            median_ns: 1.0,
+            min_ns: 1.0,
+            max_ns: 1.0,
+            cv: 0.0,
+            value,
+            unit,
+            intensity,
+            utilization: None,
+            vendor_variant: None,
+            vendor_ratio: None,
+            copy_fraction: None,
+        }
+    }
+
+    #[test]
+    fn bandwidth_rows_sit_at_their_flop_rate() {
+        assert_eq!(
+            roofline_point(&row("TFLOP/s", 150.0, Some(400.0))),
+            Some((400.0, 150.0))
+        );
+        // 4000 GB/s at 1 FLOP/byte is 4 TFLOP/s; a copy has no FLOPs and no point.
+        assert_eq!(
+            roofline_point(&row("GB/s", 4000.0, Some(1.0))),
+            Some((1.0, 4.0))
+        );
+        assert_eq!(roofline_point(&row("GB/s", 4000.0, None)), None);
+    }
 }
