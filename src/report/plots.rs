@@ -32,6 +32,18 @@ fn logspace(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {
     (0..n).map(move |i| lo * (hi / lo).powf(i as f64 / (n - 1) as f64))
 }
 
+/// A number with three significant digits or more, for legends that span a CPU adapter's
+/// 0.0007 TFLOP/s and a GPU's 989.
+fn figure(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
 /// A row's place on the roofline: (FLOP per byte, TFLOP/s achieved), whichever unit the row
 /// reports in; none for pure data movement.
 fn roofline_point(r: &Row) -> Option<(f64, f64)> {
@@ -55,13 +67,21 @@ pub fn roofline(d: &DeviceReport) -> String {
             .chain(d.rows.iter().filter_map(roofline_point).map(|(_, v)| v))
             .fold(1.0, f64::max)
             * 2.0;
+        // Down to the slowest point (a CPU adapter's are far below a GPU's 0.01 TFLOP/s).
+        let bottom = d
+            .rows
+            .iter()
+            .filter_map(roofline_point)
+            .map(|(_, v)| v / 2.0)
+            .filter(|v| *v > 0.0)
+            .fold(0.01, f64::min);
         let (x0, x1) = (0.01, 1e4);
         let mut chart = ChartBuilder::on(&root)
             .caption(format!("Roofline: {}", d.device), ("sans-serif", 16))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(56)
-            .build_cartesian_2d((x0..x1).log_scale(), (0.01..top).log_scale())
+            .build_cartesian_2d((x0..x1).log_scale(), (bottom..top).log_scale())
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
@@ -81,7 +101,9 @@ pub fn roofline(d: &DeviceReport) -> String {
                     .draw_series(LineSeries::new(roof(*tflops, bw), color.stroke_width(1)))
                     .map_err(|e| e.to_string())?
                     .label(format!(
-                        "datasheet {name}: {tflops:.0} TFLOP/s, {bw:.0} GB/s"
+                        "datasheet {name}: {} TFLOP/s, {} GB/s",
+                        figure(*tflops),
+                        figure(bw)
                     ))
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
             }
@@ -93,7 +115,9 @@ pub fn roofline(d: &DeviceReport) -> String {
                     .draw_series(LineSeries::new(roof(*tflops, bw), color.stroke_width(2)))
                     .map_err(|e| e.to_string())?
                     .label(format!(
-                        "measured {name}: {tflops:.1} TFLOP/s, {bw:.0} GB/s"
+                        "measured {name}: {} TFLOP/s, {} GB/s",
+                        figure(*tflops),
+                        figure(bw)
                     ))
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
@@ -306,6 +330,13 @@ mod tests {
             vendor_ratio: None,
             copy_fraction: None,
         }
+    }
+
+    #[test]
+    fn legend_figures_keep_small_values_readable() {
+        assert_eq!(figure(989.0), "989");
+        assert_eq!(figure(63.67), "63.7");
+        assert_eq!(figure(0.000712), "7.120e-4");
     }
 
     #[test]
