@@ -12,6 +12,7 @@
 
 use half::f16;
 
+use super::attention::reference_row;
 use super::data::{POISON, Rng, relative_error, sample};
 use super::{Case, CaseError, Check, Precision, Prepared, Scale, Sizing, unroll, with_header};
 use crate::gpu::{Binding, Context, Kernel};
@@ -196,28 +197,6 @@ fn prepare_within(ctx: &Context, case: &Case, binding: u64) -> Result<Decode, Ca
     })
 }
 
-/// O of one head from its query and caches, in f64.
-fn reference(q: &[f16], k: &[f16], v: &[f16]) -> Vec<f64> {
-    let d = q.len();
-    let q: Vec<f64> = q.iter().map(|x| x.to_f64()).collect();
-    let scale = 1.0 / (d as f64).sqrt();
-    let scores: Vec<f64> = k
-        .chunks_exact(d)
-        .map(|row| row.iter().zip(&q).map(|(a, b)| a.to_f64() * b).sum::<f64>() * scale)
-        .collect();
-    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mut o = vec![0.0; d];
-    let mut total = 0.0;
-    for (s, row) in scores.iter().zip(v.chunks_exact(d)) {
-        let p = (s - max).exp();
-        total += p;
-        for (acc, x) in o.iter_mut().zip(row) {
-            *acc += p * x.to_f64();
-        }
-    }
-    o.iter().map(|x| x / total).collect()
-}
-
 impl Prepared for Decode {
     fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
         let chunks = (self.keys / CHUNK) as u32;
@@ -236,7 +215,7 @@ impl Prepared for Decode {
             got[h * d..][..d]
                 .iter()
                 .map(|&g| f64::from(g))
-                .zip(reference(&self.q[h * d..][..d], k, v))
+                .zip(reference_row(&self.q[h * d..][..d], k, v))
         }));
         Ok(Check::new(
             "relative Frobenius error over the checked heads of O",
@@ -304,7 +283,7 @@ mod tests {
     fn reference_is_a_softmax_weighted_average() {
         // D = 1, q = 1: scores k / 1 = [0, ln 3] -> weights 1/4, 3/4 of v = [4, 8].
         let h = |x: &[f64]| x.iter().map(|&v| f16::from_f64(v)).collect::<Vec<_>>();
-        let o = reference(&h(&[1.0]), &h(&[0.0, 3f64.ln()]), &h(&[4.0, 8.0]));
+        let o = reference_row(&h(&[1.0]), &h(&[0.0, 3f64.ln()]), &h(&[4.0, 8.0]));
         // ln 3 rounds to f16; the weights follow the rounded score.
         let w = (h(&[3f64.ln()])[0].to_f64()).exp();
         assert!((o[0] - (4.0 + 8.0 * w) / (1.0 + w)).abs() < 1e-12);

@@ -104,6 +104,10 @@ pub fn plan(sizing: &Sizing) -> Vec<Case> {
 }
 
 pub fn prepare(ctx: &Context, case: &Case) -> Result<Box<dyn Prepared>, CaseError> {
+    // Before any input is drawn: Q, K, V and O are one binding each.
+    let esize = if case.precision.inputs == "f16" { 2 } else { 4 };
+    let elements = case.dim("batch") * case.dim("heads") * case.dim("seq") * case.dim("head_dim");
+    fits(ctx, elements * esize)?;
     if case.variant.starts_with("coop") {
         coop::prepare(ctx, case)
     } else {
@@ -176,29 +180,11 @@ impl Inputs {
     fn attend(&self, head: u64, row: u64, keys: usize) -> Vec<f64> {
         let (n, d) = (self.n as usize, self.d as usize);
         let base = head as usize * n * d;
-        let qr = &self.q[base + row as usize * d..][..d];
-        let scale = 1.0 / (d as f64).sqrt();
-        let scores: Vec<f64> = (0..keys)
-            .map(|j| {
-                let kr = &self.k[base + j * d..][..d];
-                qr.iter()
-                    .zip(kr)
-                    .map(|(&a, &b)| f64::from(a) * f64::from(b))
-                    .sum::<f64>()
-                    * scale
-            })
-            .collect();
-        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let p: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
-        let total: f64 = p.iter().sum();
-        let mut out = vec![0.0f64; d];
-        for (j, pj) in p.iter().enumerate() {
-            let vr = &self.v[base + j * d..][..d];
-            for (o, &x) in out.iter_mut().zip(vr) {
-                *o += pj * f64::from(x);
-            }
-        }
-        out.iter().map(|o| o / total).collect()
+        reference_row(
+            &self.q[base + row as usize * d..][..d],
+            &self.k[base..][..keys * d],
+            &self.v[base..][..keys * d],
+        )
     }
 
     /// Relative Frobenius error of the rows `at` ((head, row) pairs) of O, as `got` reads them
@@ -220,6 +206,34 @@ impl Inputs {
             upload(ctx, "attention v", &self.v, half)?,
         ])
     }
+}
+
+/// One row of softmax(q K^T / sqrt(D)) V in f64, for a query `q` of D values and the keys and
+/// values `k`, `v` (rows of D, as many as attended): the CPU reference of attention and decode.
+pub(crate) fn reference_row<T: Copy + Into<f64>>(q: &[T], k: &[T], v: &[T]) -> Vec<f64> {
+    let d = q.len();
+    let scale = 1.0 / (d as f64).sqrt();
+    let scores: Vec<f64> = k
+        .chunks_exact(d)
+        .map(|kr| {
+            q.iter()
+                .zip(kr)
+                .map(|(&a, &b)| a.into() * b.into())
+                .sum::<f64>()
+                * scale
+        })
+        .collect();
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut out = vec![0.0f64; d];
+    let mut total = 0.0;
+    for (s, vr) in scores.iter().zip(v.chunks_exact(d)) {
+        let p = (s - max).exp();
+        total += p;
+        for (o, &x) in out.iter_mut().zip(vr) {
+            *o += p * x.into();
+        }
+    }
+    out.iter().map(|o| o / total).collect()
 }
 
 /// A kernel configuration of either family.
@@ -255,9 +269,7 @@ fn tuned<C: KernelConfig>(
 ) -> Result<Box<dyn Prepared>, CaseError> {
     let configs = tune::fitting(ctx, configs, |c| c.workgroup_bytes());
     let half_in = case.precision.inputs == "f16";
-    let esize = if half_in { 2 } else { 4 };
     let (heads, n, d) = (inputs.heads, inputs.n, inputs.d);
-    fits(ctx, heads * n * d * esize)?;
     let [q, k, v] = inputs.upload(ctx, half_in)?;
     let dims = ctx.uniform("attention dims", bytemuck::cast_slice(&inputs.dims()))?;
     let out = Matrix::new(ctx, "attention o", heads * n, d, half_out)?;
