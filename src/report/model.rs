@@ -13,7 +13,7 @@ use crate::policy::measured::{Comparison, compare};
 use crate::policy::{Database, Rule};
 use crate::schema::{RunResult, Source, Status};
 
-use super::table::{copy_bandwidth, shape};
+use super::table::{copy_bandwidth, copy_share, shape};
 
 /// One measured case (the best run of it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,7 +37,7 @@ pub struct Row {
     pub vendor_variant: Option<String>,
     pub vendor_ratio: Option<f64>,
     /// For bandwidth-bound work other than the copy: its GB/s over the best copy bandwidth
-    /// chipbench measured in the same run.
+    /// measured in the same run (by chipbench or by the vendor library, as the row's source).
     pub copy_fraction: Option<f64>,
 }
 
@@ -159,9 +159,7 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
                 utilization: rated.map(|p| value / p),
                 vendor_variant: None,
                 vendor_ratio: None,
-                copy_fraction: copy
-                    .filter(|_| unit == "GB/s" && w.workload != "copy")
-                    .map(|c| value / c),
+                copy_fraction: copy_share(w, copy),
             };
             let key = (
                 row.source.clone(),

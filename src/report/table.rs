@@ -22,8 +22,8 @@ fn throughput(r: &WorkloadRecord, copy_gbps: Option<f64>) -> String {
     match r.headline() {
         Some((tf, "TFLOP/s")) if tf >= 1.0 => format!("{tf:.2} TFLOP/s"),
         Some((tf, "TFLOP/s")) => format!("{:.1} GFLOP/s", tf * 1e3),
-        Some((gbps, _)) => match copy_gbps.filter(|_| r.workload != "copy") {
-            Some(copy) => format!("{gbps:.1} GB/s ({:.2}x copy)", gbps / copy),
+        Some((gbps, _)) => match copy_share(r, copy_gbps) {
+            Some(share) => format!("{gbps:.1} GB/s ({share:.2}x copy)"),
             None => format!("{gbps:.1} GB/s"),
         },
         None => "-".to_string(),
@@ -37,6 +37,15 @@ pub fn copy_bandwidth<'a>(records: impl IntoIterator<Item = &'a WorkloadRecord>)
         .filter(|r| r.workload == "copy" && r.status == Status::Ok)
         .filter_map(|r| r.headline().map(|(v, _)| v))
         .fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
+}
+
+/// A bandwidth-bound record's GB/s over `copy_gbps`, the copy bandwidth of the same run; none
+/// for the copy itself, for work measured in TFLOP/s, or without a copy.
+pub fn copy_share(r: &WorkloadRecord, copy_gbps: Option<f64>) -> Option<f64> {
+    match r.headline()? {
+        (gbps, "GB/s") if r.workload != "copy" => copy_gbps.map(|copy| gbps / copy),
+        _ => None,
+    }
 }
 
 /// A shape as text: matrix dimensions read best as m, n, k; everything else alphabetically.
@@ -167,6 +176,9 @@ mod tests {
         assert_eq!(throughput(&decode, bw), "1000.0 GB/s (0.50x copy)");
         assert_eq!(throughput(&decode, None), "1000.0 GB/s");
         assert_eq!(throughput(&matmul, bw), "100.00 TFLOP/s");
+        assert_eq!(copy_share(&decode, bw), Some(0.5));
+        assert_eq!(copy_share(&copy, bw), None);
+        assert_eq!(copy_share(&matmul, bw), None);
         assert_eq!(decode.headline(), Some((1000.0, "GB/s")));
         assert_eq!(matmul.headline(), Some((100.0, "TFLOP/s")));
     }
