@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 use chipbench::dataset;
+use chipbench::model::RunResult;
 use chipbench::policy::Database;
-use chipbench::schema::RunResult;
 
 const FILES: usize = 10_000;
 const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";

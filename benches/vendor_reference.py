@@ -46,7 +46,7 @@ GEMV_SHAPES = [(28672, 8192), (8192, 28672)]
 CHECKED_ROWS = 64
 SMI_FIELDS = "clocks.sm,clocks.mem,clocks.max.sm,power.draw,power.limit,temperature.gpu"
 
-# ---- The result file: the same schema and canonical id as chipbench's src/schema.rs.
+# ---- The result file: the same schema and canonical id as chipbench's src/model/result.rs.
 
 
 def canon_number(x):
@@ -132,6 +132,17 @@ def summary(samples):
     }
 
 
+# Input formats the vendor libraries run on the matrix units (tensor cores) in matmul and
+# attention; f32 (TF32 off), copies and matrix-vector products run on the vector units. The
+# same rule gives older files without a `unit` theirs (WorkloadRecord::unit in Rust).
+MATRIX_INPUTS = ("tf32", "bf16", "f16", "fp8", "i8", "i4")
+
+
+def unit_of(workload, inputs):
+    matrix = inputs in MATRIX_INPUTS and workload not in ("gemv", "copy")
+    return "matrix" if matrix else "vector"
+
+
 def record(workload, variant, shape, inputs, accumulate, config, flops, nbytes, timing, check):
     """One entry of `workloads`: ok with timing and throughput only when the check passed."""
     ok = check["passed"]
@@ -139,6 +150,8 @@ def record(workload, variant, shape, inputs, accumulate, config, flops, nbytes, 
         "workload": workload,
         "variant": variant,
         "precision": {"inputs": inputs, "accumulate": accumulate},
+        "unit": unit_of(workload, inputs),
+        "family": "vendor-library",
         "shape": {k: int(v) for k, v in shape.items()},
         "config": config,
         "flops_per_iter": float(flops),

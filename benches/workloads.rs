@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use chipbench::gpu::{Context, DeviceChoice, discover};
-use chipbench::runner::sizing;
-use chipbench::schema::bandwidth_bound;
-use chipbench::timing::PassTimer;
-use chipbench::workloads::Workload;
+use chipbench::bench::{self, Build};
+use chipbench::device::{Context, DeviceChoice, PassTimer, discover};
+use chipbench::model::bandwidth_bound;
+use chipbench::run::sizing;
 
 /// Most dispatches recorded into one pass; longer requests are split into several passes.
 const MAX_PER_PASS: u64 = 256;
@@ -36,15 +35,15 @@ fn workloads(c: &mut Criterion) {
         }
     };
     let timer = PassTimer::new(&ctx).expect("pass timer");
-    let sizes = sizing(&ctx.report, ctx.report.is_cpu());
-    for w in Workload::ALL {
-        let mut group = c.benchmark_group(w.id());
+    let sizes = sizing(&ctx.info, ctx.info.is_cpu());
+    for w in bench::ALL {
+        let mut group = c.benchmark_group(w.id);
         group
             .sample_size(10)
             .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2));
-        for case in w.plan(&sizes) {
-            let mut prepared = match w.prepare(&ctx, &case) {
+        for case in (w.plan)(&sizes) {
+            let mut prepared = match (w.prepare)(&ctx, &case, Build::default()) {
                 Ok(p) => p,
                 Err(e) => {
                     eprintln!("{w} {}: not benchmarked: {e:?}", case.variant);

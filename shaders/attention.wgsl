@@ -1,7 +1,7 @@
 // Flash-attention forward pass on the vector units: O = softmax(Q K^T / sqrt(D)) V, tiled, with
 // an online softmax, never materialising the N x N scores in device memory.
 //
-// Prepended by chipbench (src/workloads/attention/flash.rs): `enable f16;` for f16 inputs, then
+// Prepended by chipbench (src/bench/attention/flash.rs): `enable f16;` for f16 inputs, then
 // `alias IN = f32|f16;` (element type of Q, K, V and O), `alias SM = f32|f16;` (element type of
 // the Q, K and V tiles in workgroup memory: f16 inputs are widened there or on every read),
 // `const D: u32` (head dim, 64 or 128),
@@ -18,20 +18,8 @@
 // tile replaces the K tile, and O (rows ty*4..+4, dims (tx + 16*c)*4 ..+4) accumulates in
 // registers, rescaled per row as the running maximum grows. Softmax and accumulation are f32.
 
-struct Dims {
-    // Sequence length (queries and keys).
-    n: u32,
-    pad0: u32,
-    // log2(e) / sqrt(D): scores are kept in base 2.
-    scale: f32,
-    pad1: u32,
-}
-
-@group(0) @binding(0) var<storage, read> q: array<vec4<IN>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<IN>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<IN>>;
+// The uniform `dims`, the bindings q, k, v and `kv_at` come from attention_io.wgsl.
 @group(0) @binding(3) var<storage, read_write> o: array<vec4<IN>>;
-@group(0) @binding(4) var<uniform> dims: Dims;
 
 const WG: u32 = (BQ / 4u) * 16u;
 // vec4s per row of Q, K, V and O, and the padded row stride in workgroup memory.
@@ -55,17 +43,7 @@ fn stage(head: u32, key0: u32, tid: u32, values: bool) {
     for (var e = tid; e < BKV * D4; e += WG) {
         let row = e / D4;
         let c = e % D4;
-        let key = key0 + row;
-        var x = vec4<IN>(0.0);
-        if (key < dims.n) {
-            let at = (head * dims.n + key) * D4 + c;
-            if (values) {
-                x = v[at];
-            } else {
-                x = k[at];
-            }
-        }
-        kv[row * DS4 + c] = vec4<SM>(x);
+        kv[row * DS4 + c] = vec4<SM>(kv_at(head, key0 + row, c, values));
     }
 }
 

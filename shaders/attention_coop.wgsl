@@ -1,8 +1,8 @@
 // Flash-attention forward pass with S = Q K^T and P V on the matrix units (cooperative matrices
 // 16x16x16, f16 inputs, f32 accumulators); softmax and O in f32.
 //
-// Prepended by chipbench (src/workloads/attention/coop.rs): `enable f16;`,
-// `enable wgpu_cooperative_matrix;`, `const D: u32` (head dim, 64 or 128), `const BKV: u32` (keys
+// Prepended by chipbench (src/bench/attention/coop.rs): `enable f16;`,
+// `enable wgpu_cooperative_matrix;`, `alias IN = f16;`, `const D: u32` (head dim, 64 or 128), `const BKV: u32` (keys
 // per tile, 32 or 64) and `const CAUSAL: bool`. Blocks between `//#unroll X N` and `//#end X` are
 // repeated by chipbench, each copy with its own constant `let X`.
 //
@@ -18,19 +18,8 @@
 //    (8 values per block and lane) and rescale per row: cooperative matrices only offer +, -
 //    and scalar *, so a per-row rescale cannot happen inside them.
 
-struct Dims {
-    n: u32,
-    pad0: u32,
-    // log2(e) / sqrt(D): scores are kept in base 2.
-    scale: f32,
-    pad1: u32,
-}
-
-@group(0) @binding(0) var<storage, read> q: array<vec4<f16>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f16>>;
+// The uniform `dims`, the bindings q, k, v (IN = f16) and `kv_at` come from attention_io.wgsl.
 @group(0) @binding(3) var<storage, read_write> o: array<f16>;
-@group(0) @binding(4) var<uniform> dims: Dims;
 
 const BQ: u32 = 32u;
 const WG: u32 = 128u;
@@ -65,17 +54,7 @@ fn stage(head: u32, key0: u32, tid: u32, values: bool) {
     for (var e = tid; e < BKV * D4; e += WG) {
         let row = e / D4;
         let c = e % D4;
-        let key = key0 + row;
-        var x = vec4<f16>(0.0);
-        if (key < dims.n) {
-            let at = (head * dims.n + key) * D4 + c;
-            if (values) {
-                x = v[at];
-            } else {
-                x = k[at];
-            }
-        }
-        put(row * QS + c * 4u, x);
+        put(row * QS + c * 4u, kv_at(head, key0 + row, c, values));
     }
 }
 

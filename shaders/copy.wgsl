@@ -2,7 +2,7 @@
 // the whole grid so that every load and store instruction of a subgroup is coalesced. All loads
 // are issued before the stores, to keep several requests in flight per invocation.
 //
-// Prepended by chipbench (src/workloads/copy.rs): `const WG: u32`, `const PER: u32`. The grid
+// Prepended by chipbench (src/bench/copy.rs): `const WG: u32`, `const PER: u32`. The grid
 // is two-dimensional because one dimension holds at most 65535 workgroups.
 
 @group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;

@@ -4,7 +4,7 @@
 // kernel (shaders/decode_combine.wgsl) merges the chunks. Memory-bound: the figure that matters
 // is KV bytes read per second.
 //
-// Prepended by chipbench (src/workloads/decode.rs): `const D: u32` (head dim, a multiple of 8).
+// Prepended by chipbench (src/bench/decode.rs): `const D: u32` (head dim, a multiple of 8).
 // Blocks between `//#unroll X N` and `//#end X` are repeated by chipbench, each copy with its
 // own constant `let X`: the values in registers are indexed only by constants.
 //

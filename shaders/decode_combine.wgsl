@@ -1,7 +1,7 @@
 // Merges the per-chunk partial results of shaders/decode.wgsl into O = sum_c O_c 2^(m_c - M) /
 // sum_c l_c 2^(m_c - M), M the largest chunk maximum. One workgroup of D invocations per head.
 //
-// Prepended by chipbench (src/workloads/decode.rs): `const D: u32`.
+// Prepended by chipbench (src/bench/decode.rs): `const D: u32`.
 
 struct Dims {
     chunks: u32,

@@ -1,6 +1,6 @@
 // Peak FMA throughput: eight independent vec4 FMA chains per invocation.
 //
-// Prepended by chipbench (src/workloads/fma.rs): `enable f16;` for the f16 variant, then
+// Prepended by chipbench (src/bench/fma.rs): `enable f16;` for the f16 variant, then
 // `alias T = f32|f16;`, `const ITERS: u32`, `const WG: u32`.
 //
 // Every chain starts from a value read from a buffer and its multiplier and addend come from a

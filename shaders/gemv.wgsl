@@ -1,6 +1,6 @@
 // y = A x, matrix-vector product: the decode step's MLP and projections, bound by reading A.
 //
-// Prepended by chipbench (src/workloads/gemv.rs): `alias AV = vec4<u32>|vec4<f32>;` (one
+// Prepended by chipbench (src/bench/gemv.rs): `alias AV = vec4<u32>|vec4<f32>;` (one
 // 16-byte load: eight packed halves or four f32), `fn dotv(a: AV, x: AV) -> f32` (its dot
 // product in f32) and `const ROWS: u32` (rows of A per workgroup). Blocks between
 // `//#unroll X N` and `//#end X` are repeated by chipbench, each copy with its own constant

@@ -1,6 +1,6 @@
 // C = A * B with f32 accumulation: register-tiled, workgroup-memory staged, double-buffered.
 //
-// Prepended by chipbench (src/workloads/matmul.rs): `enable f16;` for f16 inputs, then
+// Prepended by chipbench (src/bench/matmul/tiled.rs): `enable f16;` for f16 inputs, then
 // `alias IN = f32|f16;`, `const BK: u32` (8 or 16: the K depth of one staged slice),
 // `const BN: u32` (128 or 64: the workgroup tile's width; 64 needs BK = 16) and `const APAD: u32`
 // (padding of the transposed A slice against bank conflicts, a multiple of 4). The block between
@@ -13,7 +13,7 @@
 // stages a BM x BK slice of A (transposed, padded against bank conflicts) and a BK x BN slice of
 // B in workgroup memory; the next slice is fetched into registers while the current one is used.
 
-// The invocation layout below is written for this tile; src/workloads/matmul.rs sizes the grid
+// The invocation layout below is written for this tile; src/bench/matmul/tiled.rs sizes the grid
 // with the same numbers.
 const BM: u32 = 128u;
 // Whether each invocation owns a second block of four columns.

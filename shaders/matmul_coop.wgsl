@@ -1,6 +1,6 @@
 // C = A * B on the matrix units through cooperative matrices (16x16x16, f16 inputs).
 //
-// Prepended by chipbench (src/workloads/matmul/coop.rs): `enable f16;`,
+// Prepended by chipbench (src/bench/matmul/coop.rs): `enable f16;`,
 // `enable wgpu_cooperative_matrix;`, `alias ACC = f32|f16;` (accumulator and C element type) and
 // the tile: `const BM, BN, BK: u32` (workgroup tile and K slice) and `const FM, FN: u32` (16x16
 // fragments per subgroup along M and N). Blocks between `//#unroll X N` and `//#end X` are

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{RunResult, Status, WorkloadRecord};
+use crate::model::{Numeric, RunResult, Status, WorkloadRecord};
 
 const MODELS_TOML: &str = include_str!("../data/models.toml");
 const SECONDS_PER_HOUR: f64 = 3600.0;
@@ -22,6 +22,9 @@ const EPOCH_HOURS_PER_YEAR: f64 = 24.0 * 365.25;
 /// Epoch AI: cluster interconnect is 19% of cluster cost; servers run at 75% of TDP.
 const EPOCH_INTERCONNECT_SHARE: f64 = 0.19;
 const EPOCH_SERVER_TDP_FRACTION: f64 = 0.75;
+/// Server power per GPU over the GPU's TDP for most GPUs (Epoch AI, Cottier et al. 2024; 1.82
+/// for the H100).
+pub const EPOCH_CHIP_TO_SERVER_POWER: f64 = 1.8;
 /// The reference run every chip is compared with: DeepSeek-V3's 2,048 H800s.
 const REFERENCE_MODEL: &str = "deepseek-v3";
 
@@ -507,9 +510,9 @@ pub fn estimate(catalog: &Catalog, req: &Request) -> Result<Estimate, CostError>
 /// measured, else f16), preferring f32 accumulation, and a description of where it came from.
 pub fn measured_matmul(
     result: &RunResult,
-    precision: Option<&str>,
+    precision: Option<Numeric>,
 ) -> Result<(f64, String), CostError> {
-    let ok_matmul = |p: &str| -> Vec<&WorkloadRecord> {
+    let ok_matmul = |p: Numeric| -> Vec<&WorkloadRecord> {
         result
             .workloads
             .iter()
@@ -517,17 +520,16 @@ pub fn measured_matmul(
             .collect()
     };
     let chosen = match precision {
-        Some(p) => p.to_lowercase(),
-        None => ["bf16", "f16"]
+        Some(p) => p,
+        None => [Numeric::Bf16, Numeric::F16]
             .into_iter()
-            .find(|p| !ok_matmul(p).is_empty())
-            .unwrap_or("bf16")
-            .to_string(),
+            .find(|&p| !ok_matmul(p).is_empty())
+            .unwrap_or(Numeric::Bf16),
     };
-    let candidates = ok_matmul(&chosen);
+    let candidates = ok_matmul(chosen);
     let f32_acc: Vec<&&WorkloadRecord> = candidates
         .iter()
-        .filter(|w| w.precision.accumulate == "f32")
+        .filter(|w| w.precision.accumulate == Numeric::F32)
         .collect();
     let pool: Vec<&WorkloadRecord> = if f32_acc.is_empty() {
         candidates.clone()
@@ -557,7 +559,7 @@ pub fn measured_matmul(
                 .workloads
                 .iter()
                 .filter(|w| w.workload == "matmul" && w.status == Status::Ok)
-                .map(|w| w.precision.inputs.clone())
+                .map(|w| w.precision.inputs.to_string())
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();

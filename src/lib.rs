@@ -3,17 +3,19 @@
 //! WGSL compute kernels run through wgpu on the local GPU, are timed with GPU timestamps and
 //! checked against a CPU reference in the same run, and the numbers land in result files
 //! (schema `chipbench/result` v1) for a shared dataset.
+//!
+//! Data flows one way:
+//! `device` (wgpu) -> `bench` (workloads) -> `run` -> `model` (the result file) -> `dataset`,
+//! `policy`, `cost`, `report`. The result model imports nothing above it; the device layer
+//! knows no workload, chip or report; the readers of results never touch wgpu.
 
-pub mod canonical;
-pub mod conditions;
+pub mod bench;
 pub mod cost;
 pub mod dataset;
-pub mod gpu;
-pub mod host;
+pub mod device;
 pub mod input;
+pub mod model;
 pub mod policy;
 pub mod report;
-pub mod runner;
-pub mod schema;
-pub mod timing;
-pub mod workloads;
+pub mod run;
+pub mod text;

@@ -6,9 +6,8 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use chipbench::gpu::AdapterReport;
-use chipbench::schema::{RunResult, Status};
-use common::{assert_one_line_error, chipbench};
+use chipbench::model::{DeviceInfo, RunResult, Status};
+use common::{Need, assert_one_line_error, chipbench, needs, plain};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("chipbench-cli-{}-{name}", std::process::id()));
@@ -17,14 +16,10 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-#[test]
 fn devices_json_lists_adapters() {
-    if common::adapter().is_none() {
-        return;
-    }
     let out = chipbench(&["devices", "--json"]);
     assert!(out.status.success());
-    let list: Vec<AdapterReport> = serde_json::from_slice(&out.stdout).expect("devices --json");
+    let list: Vec<DeviceInfo> = serde_json::from_slice(&out.stdout).expect("devices --json");
     assert!(!list.is_empty());
     for (i, a) in list.iter().enumerate() {
         assert_eq!(a.index, i);
@@ -34,11 +29,7 @@ fn devices_json_lists_adapters() {
     assert!(String::from_utf8_lossy(&text.stdout).contains(&list[0].name));
 }
 
-#[test]
 fn quick_run_writes_a_valid_complete_result() {
-    if common::adapter().is_none() {
-        return;
-    }
     let dir = scratch("run");
     let path = dir.join("nested").join("result.json");
     let out = chipbench(&[
@@ -116,11 +107,7 @@ fn quick_run_writes_a_valid_complete_result() {
     assert!(leftovers.is_empty());
 }
 
-#[test]
 fn a_workload_subset_runs_only_those() {
-    if common::adapter().is_none() {
-        return;
-    }
     let dir = scratch("subset");
     let path = dir.join("r.json");
     common::quick_run("copy", &path);
@@ -128,22 +115,28 @@ fn a_workload_subset_runs_only_those() {
     assert!(result.workloads.iter().all(|w| w.workload == "copy"));
 }
 
-#[test]
 fn bad_input_gets_one_clear_line_and_exit_2() {
     let err = assert_one_line_error(&chipbench(&["run", "--workloads", "fma,attn"]));
     assert!(err.contains("unknown workload \"attn\""), "{err}");
-    if common::adapter().is_some() {
-        let err = assert_one_line_error(&chipbench(&["run", "--quick", "--device", "99"]));
-        assert!(
-            err.contains("no adapter with index 99") && err.contains("0: "),
-            "{err}"
-        );
-        let err = assert_one_line_error(&chipbench(&["run", "--quick", "--device", "no-such-gpu"]));
-        assert!(err.contains("adapters: 0: "), "{err}");
-    }
+    let err = assert_one_line_error(&chipbench(&["run", "--workloads", ""]));
+    assert!(err.contains("known: fma, copy"), "{err}");
+    let err = assert_one_line_error(&chipbench(&["report", "--format", "pdf"]));
+    assert!(
+        err.contains("'pdf'") && err.contains("possible values: table"),
+        "{err}"
+    );
 }
 
-#[test]
+fn bad_device_choices_name_the_adapters() {
+    let err = assert_one_line_error(&chipbench(&["run", "--quick", "--device", "99"]));
+    assert!(
+        err.contains("no adapter with index 99") && err.contains("0: "),
+        "{err}"
+    );
+    let err = assert_one_line_error(&chipbench(&["run", "--quick", "--device", "no-such-gpu"]));
+    assert!(err.contains("adapters: 0: "), "{err}");
+}
+
 fn no_adapter_says_what_to_install() {
     let out = Command::new(env!("CARGO_BIN_EXE_chipbench"))
         .args(["run", "--quick"])
@@ -165,7 +158,6 @@ fn no_adapter_says_what_to_install() {
     assert_one_line_error(&out);
 }
 
-#[test]
 fn broken_result_files_are_rejected_with_a_reason() {
     let dir = scratch("broken");
     let cases: [(&str, &[u8], &str); 4] = [
@@ -194,11 +186,7 @@ fn broken_result_files_are_rejected_with_a_reason() {
     assert!(missing.contains("absent.json"), "{missing}");
 }
 
-#[test]
 fn ctrl_c_keeps_what_finished() {
-    if common::adapter().is_none() {
-        return;
-    }
     let dir = scratch("interrupt");
     let path = dir.join("r.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_chipbench"))
@@ -227,4 +215,46 @@ fn ctrl_c_keeps_what_finished() {
     let r = RunResult::read(&path).expect("the file stays valid");
     assert!(!r.complete, "an interrupted run is marked incomplete");
     assert!(!r.workloads.is_empty());
+}
+
+fn main() {
+    common::run(vec![
+        needs(
+            "devices_json_lists_adapters",
+            &[Need::Gpu],
+            devices_json_lists_adapters,
+        ),
+        needs(
+            "quick_run_writes_a_valid_complete_result",
+            &[Need::Gpu],
+            quick_run_writes_a_valid_complete_result,
+        ),
+        needs(
+            "a_workload_subset_runs_only_those",
+            &[Need::Gpu],
+            a_workload_subset_runs_only_those,
+        ),
+        plain(
+            "bad_input_gets_one_clear_line_and_exit_2",
+            bad_input_gets_one_clear_line_and_exit_2,
+        ),
+        needs(
+            "bad_device_choices_name_the_adapters",
+            &[Need::Gpu],
+            bad_device_choices_name_the_adapters,
+        ),
+        plain(
+            "no_adapter_says_what_to_install",
+            no_adapter_says_what_to_install,
+        ),
+        plain(
+            "broken_result_files_are_rejected_with_a_reason",
+            broken_result_files_are_rejected_with_a_reason,
+        ),
+        needs(
+            "ctrl_c_keeps_what_finished",
+            &[Need::Gpu],
+            ctrl_c_keeps_what_finished,
+        ),
+    ]);
 }

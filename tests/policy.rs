@@ -5,12 +5,12 @@ mod common;
 
 use std::path::Path;
 
+use chipbench::bench::data::Rng;
+use chipbench::model::RunResult;
 use chipbench::policy::measured::compare;
 use chipbench::policy::{
     Class, Database, Precision, Rule, Spec, Unit, check_against_epoch, classify, import_epoch,
 };
-use chipbench::schema::RunResult;
-use chipbench::workloads::data::Rng;
 use common::{chipbench, one_line_error};
 
 const EPOCH: &str = concat!(

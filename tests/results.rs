@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chipbench::schema::{RunResult, Status};
+use chipbench::model::{RunResult, Status, Unit};
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
@@ -38,4 +38,37 @@ fn every_result_in_the_dataset_validates() {
             }
         }
     }
+}
+
+#[test]
+fn committed_files_keep_their_ids_and_get_their_units() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/nvidia/nvidia-h200");
+    let mut seen = 0;
+    for name in [
+        "788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e",
+        "35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a",
+    ] {
+        let r = RunResult::read(&dir.join(format!("{name}.json"))).unwrap();
+        // Written before the typed fields existed: the id is unchanged by reading them typed.
+        assert_eq!(r.id, name);
+        for w in &r.workloads {
+            assert!(
+                w.unit.is_none() && w.family.is_none(),
+                "older files lack them"
+            );
+            let matrix = matches!(
+                w.variant.as_str(),
+                "coop-f16-f32acc"
+                    | "coop-f16-f16acc"
+                    | "cublas-tf32"
+                    | "cublas-f16"
+                    | "cublas-bf16"
+                    | "torch-sdpa-f16"
+            );
+            let want = if matrix { Unit::Matrix } else { Unit::Vector };
+            assert_eq!(w.unit(r.source), want, "{} {}", w.workload, w.variant);
+            seen += 1;
+        }
+    }
+    assert!(seen > 30, "{seen} records");
 }

@@ -4,27 +4,22 @@
 
 use std::process::Command;
 
-use chipbench::schema::{RunResult, Source, Status};
-use chipbench::timing::Method;
+mod common;
 
-#[test]
+use chipbench::model::{Method, RunResult, Source, Status};
+use common::{Need, needs};
+
 fn python_writer_output_validates() {
     let path = std::env::temp_dir().join(format!("chipbench-vendor-{}.json", std::process::id()));
-    let ran = Command::new("python3")
+    let out = Command::new(common::python().expect("the runner checked for python3"))
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/benches/vendor_reference.py"
         ))
         .arg("--selftest")
         .arg(&path)
-        .output();
-    let out = match ran {
-        Ok(out) => out,
-        Err(e) => {
-            eprintln!("skipped: python3 is not available ({e})");
-            return;
-        }
-    };
+        .output()
+        .expect("run python3");
     assert!(
         out.status.success(),
         "{}",
@@ -40,4 +35,12 @@ fn python_writer_output_validates() {
     assert_eq!(r.workloads[1].status, Status::Failed);
     assert!(r.workloads[1].throughput.is_none());
     let _ = std::fs::remove_file(&path);
+}
+
+fn main() {
+    common::run(vec![needs(
+        "python_writer_output_validates",
+        &[Need::Python],
+        python_writer_output_validates,
+    )]);
 }

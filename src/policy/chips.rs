@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::spec::{Precision, Spec, Unit};
+use crate::model::RunResult;
 
 const CHIPS_TOML: &str = include_str!("../../data/chips.toml");
 
@@ -115,6 +116,15 @@ impl Database {
             "unknown chip {id:?}; closest: {} (`chipbench chips` lists them all)",
             close.join(", ")
         )))
+    }
+
+    /// The chip a result claims to have run on: its `device.chip`, else its adapter name.
+    pub fn for_result(&self, r: &RunResult) -> Option<&Chip> {
+        r.device
+            .chip
+            .as_deref()
+            .and_then(|id| self.get(id).ok())
+            .or_else(|| self.for_adapter(&r.device.name))
     }
 
     /// The chip whose wgpu adapter names include `adapter_name` (case-insensitive).
@@ -280,7 +290,7 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
             ),
         );
         out.push(Chip {
-            id: format!("epoch:{}", crate::runner::slug(&name)),
+            id: format!("epoch:{}", crate::model::slug(&name)),
             vendor: text(vendor_col).unwrap_or("unknown").to_string(),
             name,
             year: text(date_col)

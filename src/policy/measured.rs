@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::chips::{Chip, Database};
 use super::rules::{Rule, Verdict, classify};
-use crate::dataset::{chip_of, precision_of};
-use crate::schema::{RunResult, Status};
+use super::spec::Precision;
+use crate::model::{RunResult, Status};
 
 /// One measured workload beside the chip's rated peak.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,7 +37,7 @@ pub struct Comparison {
 
 /// Compares `result` with its chip's entry under `rule`.
 pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
-    let chip: Option<&Chip> = chip_of(db, result);
+    let chip: Option<&Chip> = db.for_result(result);
     let spec = chip.map(Chip::spec);
     let measured = result
         .workloads
@@ -46,14 +46,14 @@ pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
         .filter(|w| w.status == Status::Ok && !w.bandwidth_bound())
         .filter_map(|w| {
             let tflops = w.throughput.as_ref()?.tflops?;
-            let p = precision_of(&w.precision.inputs)?;
+            let p = Precision::of(w.precision.inputs)?;
             let bits = p.bits(19);
             let rated = spec.as_ref().and_then(|s| s.peak(p));
             Some(MeasuredRate {
                 workload: w.workload.clone(),
                 variant: w.variant.clone(),
-                shape: crate::report::table::shape(&w.shape),
-                precision: w.precision.inputs.clone(),
+                shape: w.shape_label(),
+                precision: w.precision.inputs.to_string(),
                 measured_tflops: tflops,
                 bits,
                 effective_bit_weighted_throughput: tflops * f64::from(bits),

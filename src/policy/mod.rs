@@ -9,4 +9,4 @@ pub mod spec;
 
 pub use chips::{Chip, ChipError, Database, EpochCheck, check_against_epoch, import_epoch};
 pub use rules::{Class, Rule, Verdict, classify};
-pub use spec::{Precision, Spec, Unit};
+pub use spec::{Precision, Spec, Unit, parse_peaks};

@@ -8,6 +8,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::Numeric;
+
 /// A precision a datasheet quotes a peak for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,6 +65,44 @@ impl Precision {
             Precision::Int8 => "int8",
             Precision::Int4 => "int4",
             Precision::Fp4 => "fp4",
+        }
+    }
+}
+
+/// Parses `--peak` arguments, each `PREC=VALUE` in TFLOP/s or TOPS, into dense peaks; a
+/// precision given twice is an error rather than a silent overwrite.
+pub fn parse_peaks(args: &[String]) -> Result<BTreeMap<Precision, f64>, String> {
+    let mut peaks = BTreeMap::new();
+    for p in args {
+        let (prec, value) = p
+            .split_once('=')
+            .ok_or_else(|| format!("--peak {p:?}: expected PREC=VALUE, e.g. bf16=989.4"))?;
+        let prec: Precision = prec.parse()?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("--peak {p:?}: {value:?} is not a number"))?;
+        if peaks.insert(prec, value).is_some() {
+            return Err(format!("--peak gives {prec} twice"));
+        }
+    }
+    Ok(peaks)
+}
+
+impl Precision {
+    /// The database's name for a kernel's input format; none for formats that carry no
+    /// arithmetic peak (raw words, no accumulation).
+    pub fn of(n: Numeric) -> Option<Precision> {
+        match n {
+            Numeric::F64 => Some(Precision::Fp64),
+            Numeric::F32 => Some(Precision::Fp32),
+            Numeric::Tf32 => Some(Precision::Tf32),
+            Numeric::Bf16 => Some(Precision::Bf16),
+            Numeric::F16 => Some(Precision::Fp16),
+            Numeric::Fp8 => Some(Precision::Fp8),
+            Numeric::I8 => Some(Precision::Int8),
+            Numeric::I4 => Some(Precision::Int4),
+            Numeric::U32 | Numeric::None => None,
         }
     }
 }
@@ -191,6 +231,28 @@ mod tests {
             interconnect_gbps: None,
             hbm_density: None,
         }
+    }
+
+    #[test]
+    fn peaks_parse_and_refuse_repeats() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let p = parse_peaks(&args(&["bf16=989.4", "fp8=1979"])).unwrap();
+        assert_eq!(p[&Precision::Bf16], 989.4);
+        assert!(
+            parse_peaks(&args(&["bf16=1", "bf16=2"]))
+                .unwrap_err()
+                .contains("twice")
+        );
+        assert!(
+            parse_peaks(&args(&["bf16"]))
+                .unwrap_err()
+                .contains("PREC=VALUE")
+        );
+        assert!(
+            parse_peaks(&args(&["bf16=x"]))
+                .unwrap_err()
+                .contains("not a number")
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::model::{DeviceReport, Report, Row};
 use super::table::{aligned, duration};
-use crate::dataset::md_cell;
+use crate::text::md_cell;
 
 fn value(r: &Row) -> String {
     format!("{:.2} {}", r.value, r.unit)

@@ -8,12 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cost::{self, Catalog, Rate, Request};
-use crate::dataset::{chip_of, files, precision_of};
+use crate::dataset::files;
+use crate::model::{RunResult, Source, Status, copy_bandwidth};
 use crate::policy::measured::{Comparison, compare};
-use crate::policy::{Database, Rule};
-use crate::schema::{RunResult, Source, Status};
-
-use super::table::{copy_bandwidth, copy_share, shape};
+use crate::policy::{Database, Precision, Rule};
 
 /// One measured case (the best run of it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -128,7 +126,7 @@ pub fn build(
 }
 
 fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> DeviceReport {
-    let chip = runs.iter().find_map(|r| chip_of(db, r));
+    let chip = runs.iter().find_map(|r| db.for_result(r));
     let spec = chip.map(|c| c.spec());
     // The best run of each case.
     let mut best: BTreeMap<(String, String, String, String), Row> = BTreeMap::new();
@@ -141,14 +139,14 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
             let rated = if w.bandwidth_bound() {
                 chip.and_then(|c| c.memory_bandwidth_gbps)
             } else {
-                precision_of(&w.precision.inputs).and_then(|p| spec.as_ref()?.peak(p))
+                Precision::of(w.precision.inputs).and_then(|p| spec.as_ref()?.peak(p))
             };
             let row = Row {
                 source: source_name(r.source),
                 workload: w.workload.clone(),
                 variant: w.variant.clone(),
-                precision: w.precision.inputs.clone(),
-                shape: shape(&w.shape),
+                precision: w.precision.inputs.to_string(),
+                shape: w.shape_label(),
                 median_ns: timing.median_ns,
                 min_ns: timing.min_ns,
                 max_ns: timing.max_ns,
@@ -159,7 +157,7 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
                 utilization: rated.map(|p| value / p),
                 vendor_variant: None,
                 vendor_ratio: None,
-                copy_fraction: copy_share(w, copy),
+                copy_fraction: w.copy_share(copy),
             };
             let key = (
                 row.source.clone(),
@@ -249,13 +247,10 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
     let datasheet_compute = spec
         .as_ref()
         .map(|s| {
-            [
-                ("f32", crate::policy::Precision::Fp32),
-                ("f16", crate::policy::Precision::Fp16),
-            ]
-            .iter()
-            .filter_map(|(n, p)| s.peak(*p).map(|v| (n.to_string(), v)))
-            .collect()
+            [("f32", Precision::Fp32), ("f16", Precision::Fp16)]
+                .iter()
+                .filter_map(|(n, p)| s.peak(*p).map(|v| (n.to_string(), v)))
+                .collect()
         })
         .unwrap_or_default();
     let mut contributors: Vec<String> = runs.iter().filter_map(|r| r.contributor.clone()).collect();

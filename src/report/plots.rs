@@ -10,22 +10,19 @@ use crate::policy::{Database, Rule, classify};
 const W: u32 = 720;
 const H: u32 = 440;
 
+/// An SVG document of `draw`'s chart, or why it could not be drawn.
 fn svg(
     draw: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
-) -> String {
+) -> Result<String, String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (W, H)).into_drawing_area();
-        if let Err(e) = root
-            .fill(&WHITE)
+        root.fill(&WHITE)
             .map_err(|e| e.to_string())
-            .and_then(|_| draw(root.clone()))
-        {
-            return format!("<p>chart not drawn: {}</p>", super::html::esc(&e));
-        }
-        let _ = root.present();
+            .and_then(|_| draw(root.clone()))?;
+        root.present().map_err(|e| e.to_string())?;
     }
-    out
+    Ok(out)
 }
 
 fn logspace(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {
@@ -56,7 +53,7 @@ fn roofline_point(r: &Row) -> Option<(f64, f64)> {
 }
 
 /// Measured points under measured and datasheet ceilings, on log-log axes.
-pub fn roofline(d: &DeviceReport) -> String {
+pub fn roofline(d: &DeviceReport) -> Result<String, String> {
     svg(|root| {
         let c = &d.ceilings;
         let top = c
@@ -149,7 +146,7 @@ pub fn roofline(d: &DeviceReport) -> String {
 /// Every chip with a known die area on the TPP x PD plane, the 3A090 regions (2023-10 rule)
 /// shaded, and each reported device's best measured effective bit-weighted throughput beside
 /// its rated point.
-pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> String {
+pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> Result<String, String> {
     svg(|root| {
         let (x0, x1, y0, y1) = (100.0, 1e5, 0.1, 100.0);
         let mut chart = ChartBuilder::on(&root)
@@ -250,7 +247,7 @@ pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> String {
 }
 
 /// GPU-hours of each reference training run at the device's measured sustained rate.
-pub fn cost_chart(d: &DeviceReport) -> String {
+pub fn cost_chart(d: &DeviceReport) -> Result<String, String> {
     svg(|root| {
         let n = d.cost.len().max(1);
         let hi = d.cost.iter().map(|c| c.gpu_hours).fold(1e4, f64::max) * 4.0;

@@ -1,7 +1,7 @@
 //! The terminal table: one row per workload case, every number with its unit, and a reason
 //! instead of a number for anything that did not run or did not pass.
 
-use crate::schema::{Status, WorkloadRecord};
+use crate::model::{Status, WorkloadRecord, copy_bandwidth};
 
 /// Formats nanoseconds with a unit that keeps three or four significant digits.
 pub fn duration(ns: f64) -> String {
@@ -22,40 +22,12 @@ fn throughput(r: &WorkloadRecord, copy_gbps: Option<f64>) -> String {
     match r.headline() {
         Some((tf, "TFLOP/s")) if tf >= 1.0 => format!("{tf:.2} TFLOP/s"),
         Some((tf, "TFLOP/s")) => format!("{:.1} GFLOP/s", tf * 1e3),
-        Some((gbps, _)) => match copy_share(r, copy_gbps) {
+        Some((gbps, _)) => match r.copy_share(copy_gbps) {
             Some(share) => format!("{gbps:.1} GB/s ({share:.2}x copy)"),
             None => format!("{gbps:.1} GB/s"),
         },
         None => "-".to_string(),
     }
-}
-
-/// The best copy bandwidth among `records`, in GB/s.
-pub fn copy_bandwidth<'a>(records: impl IntoIterator<Item = &'a WorkloadRecord>) -> Option<f64> {
-    records
-        .into_iter()
-        .filter(|r| r.workload == "copy" && r.status == Status::Ok)
-        .filter_map(|r| r.headline().map(|(v, _)| v))
-        .fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
-}
-
-/// A bandwidth-bound record's GB/s over `copy_gbps`, the copy bandwidth of the same run; none
-/// for the copy itself, for work measured in TFLOP/s, or without a copy.
-pub fn copy_share(r: &WorkloadRecord, copy_gbps: Option<f64>) -> Option<f64> {
-    match r.headline()? {
-        (gbps, "GB/s") if r.workload != "copy" => copy_gbps.map(|copy| gbps / copy),
-        _ => None,
-    }
-}
-
-/// A shape as text: matrix dimensions read best as m, n, k; everything else alphabetically.
-pub fn shape(shape: &std::collections::BTreeMap<String, u64>) -> String {
-    let mut dims: Vec<(&String, &u64)> = shape.iter().collect();
-    dims.sort_by_key(|(k, _)| (["m", "n", "k"].iter().position(|d| d == k).unwrap_or(3), *k));
-    dims.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Lays out `rows` under `header` in left-aligned columns two spaces apart.
@@ -85,7 +57,7 @@ pub fn aligned<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> Strin
 }
 
 fn row(r: &WorkloadRecord, copy_gbps: Option<f64>) -> [String; 7] {
-    let shape = shape(&r.shape);
+    let shape = r.shape_label();
     let (median, spread) = match (&r.timing, r.status) {
         (Some(t), Status::Ok) => (
             duration(t.median_ns),
@@ -143,14 +115,15 @@ pub fn render(records: &[WorkloadRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Throughput;
-    use crate::workloads::Precision;
+    use crate::model::{Numeric, Precision, Throughput};
 
     fn record(workload: &str, flops: f64, bytes: f64, median_ns: f64) -> WorkloadRecord {
         WorkloadRecord {
             workload: workload.to_string(),
             variant: "v".to_string(),
-            precision: Precision::new("f16", "f32"),
+            precision: Precision::new(Numeric::F16, Numeric::F32),
+            unit: None,
+            family: None,
             shape: Default::default(),
             config: String::new(),
             flops_per_iter: flops,
@@ -176,9 +149,9 @@ mod tests {
         assert_eq!(throughput(&decode, bw), "1000.0 GB/s (0.50x copy)");
         assert_eq!(throughput(&decode, None), "1000.0 GB/s");
         assert_eq!(throughput(&matmul, bw), "100.00 TFLOP/s");
-        assert_eq!(copy_share(&decode, bw), Some(0.5));
-        assert_eq!(copy_share(&copy, bw), None);
-        assert_eq!(copy_share(&matmul, bw), None);
+        assert_eq!(decode.copy_share(bw), Some(0.5));
+        assert_eq!(copy.copy_share(bw), None);
+        assert_eq!(matmul.copy_share(bw), None);
         assert_eq!(decode.headline(), Some((1000.0, "GB/s")));
         assert_eq!(matmul.headline(), Some((100.0, "TFLOP/s")));
     }

@@ -1,10 +1,155 @@
-//! Shared by the integration tests: finding an adapter to run GPU tests on, and running the
-//! binary. Each test crate uses only some of these.
+//! Shared by the integration tests: a test runner that knows what each test needs, and
+//! helpers that run the binary. Each test crate uses only some of these.
+//!
+//! A test that needs a GPU adapter, a browser or Python, on a machine that has none, is
+//! reported as ignored in the runner's own count, never as a pass. With
+//! `CHIPBENCH_REQUIRE_GPU`, `CHIPBENCH_REQUIRE_BROWSER` or `CHIPBENCH_REQUIRE_PYTHON` set (CI
+//! sets all three), a missing one fails the test instead.
 #![allow(dead_code)]
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
-use chipbench::gpu::{DeviceChoice, Discovery, discover};
+use chipbench::device::{DeviceChoice, Discovery, discover};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// Something outside the crate a test cannot run without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// A GPU adapter (lavapipe counts).
+    Gpu,
+    /// Headless Chromium.
+    Browser,
+    /// `python3`.
+    Python,
+}
+
+impl Need {
+    fn required_by(self) -> &'static str {
+        match self {
+            Need::Gpu => "CHIPBENCH_REQUIRE_GPU",
+            Need::Browser => "CHIPBENCH_REQUIRE_BROWSER",
+            Need::Python => "CHIPBENCH_REQUIRE_PYTHON",
+        }
+    }
+
+    /// Why this machine cannot meet the need, or `None` when it can.
+    fn missing(self) -> Option<String> {
+        match self {
+            Need::Gpu => {
+                static FOUND: OnceLock<Option<String>> = OnceLock::new();
+                FOUND
+                    .get_or_init(|| discover().select(&DeviceChoice::Default).err())
+                    .clone()
+            }
+            Need::Browser => browser()
+                .is_none()
+                .then(|| "no Chromium to render the HTML report".to_string()),
+            Need::Python => python()
+                .is_none()
+                .then(|| "python3 is not available".to_string()),
+        }
+    }
+}
+
+/// One test: its name, what it needs, and its body (which panics to fail).
+pub struct Test {
+    pub name: &'static str,
+    pub needs: &'static [Need],
+    pub body: fn(),
+}
+
+/// A test with no needs beyond the crate.
+pub const fn plain(name: &'static str, body: fn()) -> Test {
+    Test {
+        name,
+        needs: &[],
+        body,
+    }
+}
+
+/// A test that needs `needs`.
+pub const fn needs(name: &'static str, needs: &'static [Need], body: fn()) -> Test {
+    Test { name, needs, body }
+}
+
+/// Runs `tests` as a test binary: the standard runner's arguments, output and exit code.
+pub fn run(tests: Vec<Test>) -> ! {
+    let args = Arguments::from_args();
+    let mut skipped: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    let trials = tests
+        .into_iter()
+        .map(|t| {
+            let missing = t
+                .needs
+                .iter()
+                .find_map(|&n| n.missing().map(|why| (n, why)));
+            let required = missing
+                .as_ref()
+                .filter(|(n, _)| std::env::var_os(n.required_by()).is_some())
+                .map(|(n, why)| format!("{} is set but: {why}", n.required_by()));
+            if let (Some((_, why)), None) = (&missing, &required) {
+                skipped.entry(why.clone()).or_default().push(t.name);
+            }
+            let body = t.body;
+            let ignored = missing.is_some() && required.is_none();
+            Trial::test(t.name, move || {
+                if let Some(why) = required {
+                    return Err(Failed::from(why));
+                }
+                catch_unwind(AssertUnwindSafe(body)).map_err(|panic| {
+                    Failed::from(
+                        panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_else(|| "panicked".to_string()),
+                    )
+                })
+            })
+            .with_ignored_flag(ignored)
+        })
+        .collect();
+    for (why, names) in &skipped {
+        eprintln!("ignored here ({why}): {}", names.join(", "));
+    }
+    libtest_mimic::run(&args, trials).exit()
+}
+
+/// The Chromium binary on this machine, if any.
+pub fn browser() -> Option<&'static str> {
+    static FOUND: OnceLock<Option<&'static str>> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        ["chromium", "chromium-browser", "google-chrome"]
+            .into_iter()
+            .find(|b| {
+                Command::new(b)
+                    .arg("--version")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
+    })
+}
+
+/// `python3`, if this machine has it.
+pub fn python() -> Option<&'static str> {
+    Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then_some("python3")
+}
+
+/// The default adapter (lavapipe in CI). Tests that call this declare [`Need::Gpu`], so the
+/// runner has already found one.
+pub fn adapter() -> (Discovery, usize) {
+    let found = discover();
+    let chosen = found
+        .select(&DeviceChoice::Default)
+        .expect("a test that needs a GPU runs only where there is one");
+    (found, chosen[0])
+}
 
 /// Runs the chipbench binary in the repository root.
 pub fn chipbench(args: &[&str]) -> Output {
@@ -48,21 +193,4 @@ pub fn quick_run(workloads: &str, out: &std::path::Path) {
 /// Runs chipbench with `args`, expecting one error line and exit status 2.
 pub fn one_line_error(args: &[&str]) -> String {
     assert_one_line_error(&chipbench(args))
-}
-
-/// The default adapter (lavapipe in CI), or `None` with a note when this machine has none.
-/// With `CHIPBENCH_REQUIRE_GPU` set (as CI sets it), a missing adapter fails the test instead.
-pub fn adapter() -> Option<(Discovery, usize)> {
-    let found = discover();
-    match found.select(&DeviceChoice::Default) {
-        Ok(chosen) => Some((found, chosen[0])),
-        Err(why) => {
-            assert!(
-                std::env::var_os("CHIPBENCH_REQUIRE_GPU").is_none(),
-                "CHIPBENCH_REQUIRE_GPU is set but: {why}"
-            );
-            eprintln!("skipped: {why}");
-            None
-        }
-    }
 }

@@ -1,0 +1,121 @@
+//! `chipbench classify`: the ECCN 3A090 classification of a chip, a raw spec, or a result's
+//! device beside what it measured.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+
+use super::Fatal;
+use chipbench::model::RunResult;
+use chipbench::policy::measured::compare;
+use chipbench::policy::{Database, Rule, Spec, Unit, classify, import_epoch, parse_peaks};
+
+/// A rule vintage by name, for clap.
+pub fn rule(name: &str) -> Result<Rule, String> {
+    name.parse::<Rule>()
+}
+
+#[derive(clap::Args)]
+pub struct ClassifyArgs {
+    /// A chip id from `chipbench chips` (or from --epoch).
+    #[arg(long, conflicts_with_all = ["peak", "result"])]
+    chip: Option<String>,
+    /// Also look chip ids up in Epoch AI's ML hardware CSV (ids `epoch:<name>`).
+    #[arg(long, requires = "chip")]
+    epoch: Option<PathBuf>,
+    /// A dense peak, PREC=VALUE in TFLOP/s or TOPS (PREC: fp64 fp32 tf32 bf16 fp16 int16 fp8
+    /// int8 int4 fp4); repeat for each precision.
+    #[arg(long, conflicts_with = "result")]
+    peak: Vec<String>,
+    /// Logic die area in mm^2 (FinFET/GAA dies only).
+    #[arg(long, requires = "peak")]
+    die_area: Option<f64>,
+    /// Designed or marketed for datacenters.
+    #[arg(long, requires = "peak", conflicts_with = "not_datacenter")]
+    datacenter: bool,
+    /// Not designed or marketed for datacenters.
+    #[arg(long, requires = "peak")]
+    not_datacenter: bool,
+    /// DRAM bandwidth in GB/s (the 2026-01 review test).
+    #[arg(long, requires = "peak")]
+    memory_bandwidth: Option<f64>,
+    /// Aggregate bidirectional interconnect in GB/s (the 2022-10 rule).
+    #[arg(long, requires = "peak")]
+    interconnect: Option<f64>,
+    /// Memory bandwidth density of the co-packaged HBM, GB/s/mm^2 (the 2024-12 rule).
+    #[arg(long, requires = "peak")]
+    hbm_density: Option<f64>,
+    /// A result file: its device's rated figures beside what it measured.
+    #[arg(long)]
+    result: Option<PathBuf>,
+    /// Rule vintage: 2022-10, 2023-10 (default), 2024-12, 2026-01.
+    #[arg(long, default_value = "2023-10", value_parser = rule)]
+    rule: Rule,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
+    let rule = a.rule;
+    let mut db = Database::load()?;
+    if let Some(path) = &a.result {
+        let result = RunResult::read(path)?;
+        let c = compare(&db, &result, rule);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&c)?);
+        } else {
+            print!("{}", c.to_text());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (spec, label) = match &a.chip {
+        Some(id) => {
+            if let Some(path) = &a.epoch {
+                db.extend(import_epoch(path)?);
+            }
+            let chip = db.get(id)?;
+            (
+                chip.spec(),
+                format!("{} {} ({})", chip.vendor, chip.name, chip.id),
+            )
+        }
+        None if !a.peak.is_empty() => {
+            let peaks = parse_peaks(&a.peak).map_err(|e| anyhow!(e))?;
+            let spec = Spec {
+                units: vec![Unit {
+                    name: "chip".to_string(),
+                    peaks,
+                }],
+                die_area_mm2: a.die_area,
+                datacenter: if a.datacenter {
+                    Some(true)
+                } else if a.not_datacenter {
+                    Some(false)
+                } else {
+                    None
+                },
+                memory_bandwidth_gbps: a.memory_bandwidth,
+                interconnect_gbps: a.interconnect,
+                hbm_density: a.hbm_density,
+            };
+            (spec, "the given spec".to_string())
+        }
+        None => {
+            return Err(anyhow!(
+                "give --chip ID, --peak PREC=VALUE (repeatable), or --result FILE"
+            )
+            .into());
+        }
+    };
+    spec.validate().map_err(|e| anyhow!(e))?;
+    let v = classify(&spec, rule);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("{label}:");
+        print!("{}", v.to_text());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,113 @@
+//! The command line: clap definitions, one module per command, and the error type that ends a
+//! command with one line and exit status 2. Commands parse and print; the work is the
+//! library's.
+
+mod chips;
+mod classify;
+mod cost;
+mod dataset;
+mod devices;
+mod report;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use classify::ClassifyArgs;
+pub use cost::CostArgs;
+pub use dataset::DatasetCommand;
+pub use report::Format;
+pub use run::RunArgs;
+
+#[derive(Parser)]
+#[command(
+    name = "chipbench",
+    version,
+    about = "Measures what an AI accelerator really delivers"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every adapter on every backend with the features and limits that matter.
+    Devices {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmark a device and write a result file.
+    Run(RunArgs),
+    /// Training compute, GPU-hours, days and dollars for a model on a chip.
+    Cost(CostArgs),
+    /// The chip database: datasheet peaks, TPP, performance density and classification.
+    Chips {
+        /// Read Epoch AI's ML hardware CSV and list its rows as chip entries instead.
+        #[arg(long)]
+        import_epoch: Option<PathBuf>,
+        /// Rule vintage for the classification column: 2022-10, 2023-10, 2024-12, 2026-01.
+        #[arg(long, default_value = "2023-10", value_parser = classify::rule)]
+        rule: chipbench::policy::Rule,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export-control classification (ECCN 3A090) of a chip, a raw spec, or a result's device.
+    Classify(ClassifyArgs),
+    /// The shared dataset in results/: add files, check the tree, write the index.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// A report over result files or directories (default: results).
+    Report {
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// An error that ends the command: printed as one line, exit code 2.
+pub struct Fatal(pub anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Fatal {
+    fn from(e: E) -> Self {
+        Fatal(e.into())
+    }
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
+    match cli.command {
+        Command::Devices { json } => devices::devices(json),
+        Command::Run(args) => run::run(args),
+        Command::Cost(args) => cost::cost(&args),
+        Command::Chips {
+            import_epoch,
+            rule,
+            json,
+        } => chips::chips(import_epoch.as_deref(), rule, json),
+        Command::Classify(args) => classify::classify_cmd(&args),
+        Command::Dataset(cmd) => dataset::dataset_cmd(cmd),
+        Command::Report { paths, format, out } => {
+            report::report_cmd(&paths, format, out.as_deref())
+        }
+    }
+}
+
+/// clap's error as one line: its message and hints without the usage block.
+pub fn one_line(rendered: &str) -> String {
+    rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,138 @@
+//! Admission: what may enter the dataset, where a file goes, adding files and checking the
+//! tree.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::tree::files;
+use crate::model::{RunResult, Status, slug, vendor_name, write_file_atomic};
+use crate::policy::{Database, Precision};
+
+/// Throughput may exceed a datasheet figure by this fraction (boost clocks, rounding).
+const TOLERANCE: f64 = 0.05;
+
+/// Figures beyond what the mapped chip can do.
+pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
+    let Some(chip) = db.for_result(r) else {
+        return Vec::new();
+    };
+    let spec = chip.spec();
+    let mut out = Vec::new();
+    for (i, w) in r.workloads.iter().enumerate() {
+        let Some(t) = w.throughput.as_ref().filter(|_| w.status == Status::Ok) else {
+            continue;
+        };
+        let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
+        if let (Some(tflops), Some(p)) = (t.tflops, Precision::of(w.precision.inputs)) {
+            // The fastest rated path for these inputs: any peak at this bit width or wider.
+            let peak = Precision::ALL
+                .iter()
+                .filter(|q| q.bits(19) >= p.bits(19))
+                .filter_map(|&q| spec.peak(q))
+                .fold(None::<f64>, |m, v| Some(m.map_or(v, |m| m.max(v))));
+            if let Some(peak) = peak.filter(|&pk| tflops > pk * (1.0 + TOLERANCE)) {
+                out.push(format!(
+                    "{at}: {tflops:.1} TFLOP/s at {} exceeds the {} datasheet peak of {peak:.1}",
+                    w.precision.inputs, chip.name
+                ));
+            }
+        }
+        if w.bandwidth_bound() {
+            if let Some(bw) = chip.memory_bandwidth_gbps {
+                if t.gbps > bw * (1.0 + TOLERANCE) {
+                    out.push(format!(
+                        "{at}: {:.0} GB/s exceeds the {} memory bandwidth of {bw:.0} GB/s",
+                        t.gbps, chip.name
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every reason a file may not enter the dataset; empty when it may.
+pub fn problems(db: &Database, path: &Path) -> Result<RunResult, Vec<String>> {
+    let (r, mut p) = RunResult::load_checked(path).map_err(|e| vec![e.to_string()])?;
+    p.extend(implausible(db, &r));
+    if p.is_empty() { Ok(r) } else { Err(p) }
+}
+
+/// Where a result belongs: `<vendor>/<device>/<id>.json` under the dataset root.
+pub fn place(root: &Path, r: &RunResult) -> PathBuf {
+    root.join(vendor_name(r.device.vendor_id))
+        .join(slug(&r.device.name))
+        .join(format!("{}.json", r.id))
+}
+
+/// What `dataset add` did with one file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Added {
+    Stored(PathBuf),
+    Duplicate(PathBuf),
+    Rejected(Vec<String>),
+}
+
+/// The ids already in the tree, with their files. Unreadable files are skipped here; `check`
+/// reports them.
+fn ids(root: &Path) -> BTreeMap<String, PathBuf> {
+    files(root)
+        .into_iter()
+        .filter_map(|p| RunResult::load(&p).ok().map(|r| (r.id, p)))
+        .collect()
+}
+
+/// Validates each file and stores the valid new ones under `root`.
+pub fn add(db: &Database, root: &Path, paths: &[PathBuf]) -> Vec<(PathBuf, Added)> {
+    let mut known = ids(root);
+    paths
+        .iter()
+        .map(|path| {
+            let outcome = match problems(db, path) {
+                Err(reasons) => Added::Rejected(reasons),
+                Ok(r) => match known.get(&r.id) {
+                    Some(existing) => Added::Duplicate(existing.clone()),
+                    None => {
+                        let target = place(root, &r);
+                        match copy_atomic(path, &target) {
+                            Ok(()) => {
+                                known.insert(r.id.clone(), target.clone());
+                                Added::Stored(target)
+                            }
+                            Err(e) => Added::Rejected(vec![format!(
+                                "could not write {}: {e}",
+                                target.display()
+                            )]),
+                        }
+                    }
+                },
+            };
+            (path.clone(), outcome)
+        })
+        .collect()
+}
+
+/// Copies `from` to `to` through a temporary file in the target directory, then a rename.
+fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
+    write_file_atomic(to, &fs::read(from)?)
+}
+
+/// Files under `root` that would not be accepted, with their reasons; ids that occur twice.
+pub fn check(db: &Database, root: &Path) -> Vec<(PathBuf, Vec<String>)> {
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut bad = Vec::new();
+    for path in files(root) {
+        match problems(db, &path) {
+            Err(reasons) => bad.push((path, reasons)),
+            Ok(r) => {
+                if let Some(first) = seen.get(&r.id) {
+                    bad.push((path, vec![format!("duplicate of {}", first.display())]));
+                } else {
+                    seen.insert(r.id, path);
+                }
+            }
+        }
+    }
+    bad
+}

@@ -1,0 +1,70 @@
+//! Walking the dataset: its result files, and work spread over every core.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Every `.json` result file under `root` (not the index), sorted.
+pub fn files(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    out.sort();
+    out
+}
+
+/// `keep` applied to every item on every core, in order. A panic in one worker is raised again
+/// here, never taken for "no results in that chunk".
+pub fn in_parallel<T: Sync, R: Send>(items: &[T], keep: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    let keep = &keep;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().filter_map(keep).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_work_keeps_order_and_every_chunk() {
+        let items: Vec<u32> = (0..1000).collect();
+        let odd = in_parallel(&items, |&x| (x % 2 == 1).then_some(x));
+        assert_eq!(odd, (0..1000).filter(|x| x % 2 == 1).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_panicking_worker_is_not_an_empty_chunk() {
+        let items: Vec<u32> = (0..64).collect();
+        let outcome = std::panic::catch_unwind(|| {
+            in_parallel(&items, |&x| {
+                assert!(x != 40, "validator bug");
+                Some(x)
+            })
+        });
+        assert!(outcome.is_err(), "a panic in one chunk must not vanish");
+    }
+}

@@ -1,0 +1,447 @@
+//! The result file: schema `chipbench/result`, version 1. One JSON document per run and device.
+//!
+//! The `id` is the SHA-256 of the canonical JSON (sorted keys, no whitespace) of everything
+//! else, so a file cannot be edited without the change showing, and two identical submissions
+//! are recognised. Files are written atomically: a temporary file beside the target, then a
+//! rename, so a crash or Ctrl-C never leaves half a file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::canonical;
+use super::io::{read_regular, write_file_atomic};
+use super::{
+    Budget, Check, Conditions, DeviceInfo, Host, KernelFamily, Numeric, Precision, Timing, Unit,
+};
+
+pub const SCHEMA: &str = "chipbench/result";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("{path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}: not a chipbench result ({message})")]
+    Format { path: String, message: String },
+    #[error("{path}: {problems} problem(s): {first}")]
+    Invalid {
+        path: String,
+        problems: usize,
+        first: String,
+    },
+    #[error("could not write {path}: {message}")]
+    Write { path: String, message: String },
+}
+
+/// Which program produced the numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// chipbench's own WGSL kernels.
+    Chipbench,
+    /// A vendor library measured on the same machine, as a ceiling to compare against.
+    VendorLibrary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+    pub git_commit: String,
+    pub wgpu_version: String,
+}
+
+impl Tool {
+    pub fn this() -> Self {
+        Tool {
+            name: "chipbench".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: env!("CHIPBENCH_GIT_COMMIT").to_string(),
+            wgpu_version: env!("CHIPBENCH_WGPU_VERSION").to_string(),
+        }
+    }
+}
+
+/// How the kernels were built and timed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub quick: bool,
+    pub budget: Budget,
+    /// "trusted" when wgpu's runtime checks (bounds clamps, loop bounding) were off.
+    pub shader_runtime_checks: String,
+    pub workgroup_memory_zero_init: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Unsupported,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Throughput {
+    /// TFLOP/s at the median time; absent for pure data movement.
+    pub tflops: Option<f64>,
+    /// GB/s (1e9 bytes) of required device-memory traffic at the median time.
+    pub gbps: f64,
+}
+
+impl Throughput {
+    pub fn at(flops: f64, bytes: f64, median_ns: f64) -> Self {
+        Throughput {
+            tflops: (flops > 0.0).then(|| flops / median_ns / 1e3),
+            gbps: bytes / median_ns,
+        }
+    }
+}
+
+/// Below this many FLOPs per byte of required traffic a workload is bound by memory bandwidth
+/// on any processor (GPU ridge points are 10 FLOP/byte or more, CPUs' about 5), so its figure
+/// is GB/s: copies, decode attention, matrix-vector products.
+pub const BANDWIDTH_BOUND_INTENSITY: f64 = 2.0;
+
+/// Whether work of `flops` over `bytes` of traffic is measured in GB/s rather than TFLOP/s.
+pub fn bandwidth_bound(flops: f64, bytes: f64) -> bool {
+    flops < BANDWIDTH_BOUND_INTENSITY * bytes
+}
+
+/// The best copy bandwidth among `records`, in GB/s: the ceiling bandwidth-bound work is
+/// compared with.
+pub fn copy_bandwidth<'a>(records: impl IntoIterator<Item = &'a WorkloadRecord>) -> Option<f64> {
+    records
+        .into_iter()
+        .filter(|r| r.workload == "copy" && r.status == Status::Ok)
+        .filter_map(|r| r.headline().map(|(v, _)| v))
+        .fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
+}
+
+/// One variant of one workload at one shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadRecord {
+    pub workload: String,
+    pub variant: String,
+    pub precision: Precision,
+    /// The execution unit the kernel ran on. Absent in files written before it was recorded;
+    /// [`WorkloadRecord::unit`] gives those their unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Unit>,
+    /// The kind of kernel; absent in older files, as `unit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<KernelFamily>,
+    pub shape: BTreeMap<String, u64>,
+    pub config: String,
+    pub flops_per_iter: f64,
+    pub bytes_per_iter: f64,
+    pub status: Status,
+    /// Why a workload is unsupported or failed.
+    pub reason: Option<String>,
+    pub timing: Option<Timing>,
+    pub throughput: Option<Throughput>,
+    pub check: Option<Check>,
+}
+
+impl WorkloadRecord {
+    /// Whether this record's figure is GB/s (see [`bandwidth_bound`]).
+    pub fn bandwidth_bound(&self) -> bool {
+        bandwidth_bound(self.flops_per_iter, self.bytes_per_iter)
+    }
+
+    /// The execution unit: as recorded, or for files from before it was recorded, the unit
+    /// their kernels are known to use: chipbench's `coop-*` variants, and vendor matmul and
+    /// attention on TF32 or narrower inputs, ran on the matrix units; everything else on the
+    /// vector units (benches/vendor_reference.py writes the same rule).
+    pub fn unit(&self, source: Source) -> Unit {
+        if let Some(u) = self.unit {
+            return u;
+        }
+        let matrix = match source {
+            Source::Chipbench => self.variant.starts_with("coop"),
+            Source::VendorLibrary => {
+                let narrow = matches!(
+                    self.precision.inputs,
+                    Numeric::Tf32
+                        | Numeric::Bf16
+                        | Numeric::F16
+                        | Numeric::Fp8
+                        | Numeric::I8
+                        | Numeric::I4
+                );
+                narrow && !matches!(self.workload.as_str(), "gemv" | "copy")
+            }
+        };
+        if matrix { Unit::Matrix } else { Unit::Vector }
+    }
+
+    /// The shape as text: matrix dimensions read best as m, n, k; everything else
+    /// alphabetically.
+    pub fn shape_label(&self) -> String {
+        let mut dims: Vec<(&String, &u64)> = self.shape.iter().collect();
+        dims.sort_by_key(|(k, _)| (["m", "n", "k"].iter().position(|d| d == k).unwrap_or(3), *k));
+        dims.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// This record's GB/s over `copy_gbps`, the copy bandwidth of the same run, for
+    /// bandwidth-bound work other than the copy itself; none for the copy, for work measured
+    /// in TFLOP/s, or without a copy.
+    pub fn copy_share(&self, copy_gbps: Option<f64>) -> Option<f64> {
+        match self.headline() {
+            Some((gbps, "GB/s")) if self.workload != "copy" => copy_gbps.map(|copy| gbps / copy),
+            _ => None,
+        }
+    }
+
+    /// The figure that matters and its unit: GB/s for bandwidth-bound work, else TFLOP/s.
+    /// Absent without a throughput (a case that did not run or did not pass).
+    pub fn headline(&self) -> Option<(f64, &'static str)> {
+        let t = self.throughput.as_ref()?;
+        Some(match t.tflops {
+            Some(tf) if !self.bandwidth_bound() => (tf, "TFLOP/s"),
+            _ => (t.gbps, "GB/s"),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunResult {
+    pub schema: String,
+    pub version: u32,
+    pub id: String,
+    pub created_at: String,
+    pub source: Source,
+    /// False while the run is in progress, or when it was interrupted.
+    pub complete: bool,
+    pub tool: Tool,
+    pub host: Host,
+    /// The adapter, with `chip` set when it maps to the chip database.
+    pub device: DeviceInfo,
+    pub conditions: Conditions,
+    pub settings: Settings,
+    pub workloads: Vec<WorkloadRecord>,
+    pub contributor: Option<String>,
+}
+
+impl RunResult {
+    /// SHA-256 (hex) of the canonical JSON of everything but `id`.
+    pub fn content_id(&self) -> String {
+        canonical::id_of_serialize(self).expect("result serialises")
+    }
+
+    /// Recomputes the id; call after every change.
+    pub fn seal(&mut self) {
+        self.id = self.content_id();
+    }
+
+    /// Every way this result breaks the schema's rules; empty when it is valid.
+    pub fn problems(&self) -> Vec<String> {
+        self.problems_given(&self.content_id())
+    }
+
+    /// [`RunResult::problems`], with the content id already computed.
+    fn problems_given(&self, content_id: &str) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.schema != SCHEMA {
+            p.push(format!("schema is {:?}, expected {SCHEMA:?}", self.schema));
+        }
+        if self.version != VERSION {
+            p.push(format!("version {} is not {VERSION}", self.version));
+        }
+        if self.id != content_id {
+            p.push("id is not the SHA-256 of the content (edited after it was written?)".into());
+        }
+        if chrono::DateTime::parse_from_rfc3339(&self.created_at).is_err() {
+            p.push(format!(
+                "created_at {:?} is not an RFC 3339 time",
+                self.created_at
+            ));
+        }
+        for (i, w) in self.workloads.iter().enumerate() {
+            let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
+            workload_problems(w, &at, &mut p);
+        }
+        p
+    }
+
+    /// Writes the result to `path` atomically (temporary file, then rename).
+    pub fn write_atomic(&self, path: &Path) -> Result<(), SchemaError> {
+        let mut text = serde_json::to_string_pretty(self).expect("result serialises");
+        text.push('\n');
+        write_file_atomic(path, text.as_bytes()).map_err(|e| SchemaError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads and validates a result file; any problem is one clear error.
+    pub fn read(path: &Path) -> Result<RunResult, SchemaError> {
+        let result = Self::load(path)?;
+        let problems = result.problems();
+        if let Some(first) = problems.first() {
+            return Err(SchemaError::Invalid {
+                path: path.display().to_string(),
+                problems: problems.len(),
+                first: first.clone(),
+            });
+        }
+        Ok(result)
+    }
+
+    /// Reads a result file and lists every way it breaks the content rules (empty when valid);
+    /// errors are files that cannot be read or parsed at all.
+    pub fn load_checked(path: &Path) -> Result<(RunResult, Vec<String>), SchemaError> {
+        let (result, id) = Self::load_with_id(path)?;
+        let problems = result.problems_given(&id);
+        Ok((result, problems))
+    }
+
+    /// Reads and parses a result file (size cap, UTF-8, schema, version, fields) without
+    /// checking its content rules; [`RunResult::problems`] lists those.
+    pub fn load(path: &Path) -> Result<RunResult, SchemaError> {
+        Self::load_with_id(path).map(|(r, _)| r)
+    }
+
+    fn load_with_id(path: &Path) -> Result<(RunResult, String), SchemaError> {
+        let shown = path.display().to_string();
+        let read_err = |message: String| SchemaError::Read {
+            path: shown.clone(),
+            message,
+        };
+        let bytes = read_regular(path).map_err(read_err)?;
+        let text = String::from_utf8(bytes).map_err(|_| read_err("not UTF-8 text".into()))?;
+        Self::parse_with_id(&text).map_err(|message| SchemaError::Format {
+            path: shown,
+            message,
+        })
+    }
+
+    /// Parses JSON text, checking schema and version before the fields so that a file of
+    /// another version gets a message about its version, not about a missing field.
+    pub fn parse(text: &str) -> Result<RunResult, String> {
+        Self::parse_with_id(text).map(|(r, _)| r)
+    }
+
+    /// Parses straight from text into the typed result (unknown fields are refused by serde)
+    /// and computes its content id, building no JSON tree.
+    fn parse_with_id(text: &str) -> Result<(RunResult, String), String> {
+        let result: RunResult = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => {
+                header_problem(text).unwrap_or_else(|| format!("bad field: {e}"))
+            }
+            _ => format!("invalid JSON: {e}"),
+        })?;
+        if result.schema != SCHEMA || result.version != VERSION {
+            return Err(header_problem(text).unwrap_or_else(|| "schema or version mismatch".into()));
+        }
+        let id = canonical::id_of_serialize(&result)?;
+        Ok((result, id))
+    }
+}
+
+/// What is wrong with a document's schema and version, if anything; read without the rest of
+/// its fields, so that a file of another version gets a message about its version.
+fn header_problem(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Header {
+        schema: Option<Value>,
+        version: Option<Value>,
+    }
+    let h: Header = serde_json::from_str(text).ok()?;
+    let schema = h.schema.as_ref().and_then(Value::as_str);
+    if schema != Some(SCHEMA) {
+        return Some(format!("schema is {schema:?}, expected {SCHEMA:?}"));
+    }
+    match h.version.as_ref().and_then(Value::as_u64) {
+        Some(v) if v == u64::from(VERSION) => None,
+        Some(v) => Some(format!(
+            "schema version {v} is not supported (this chipbench reads version {VERSION})"
+        )),
+        None => Some("no schema version".into()),
+    }
+}
+
+fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !(w.flops_per_iter.is_finite() && w.flops_per_iter >= 0.0 && positive(w.bytes_per_iter)) {
+        p.push(format!(
+            "{at}: flop and byte counts must be finite and positive"
+        ));
+    }
+    match w.status {
+        Status::Ok => {
+            match &w.timing {
+                None => p.push(format!("{at}: ok without timing")),
+                Some(t) => {
+                    if t.samples_ns.is_empty() || !t.samples_ns.iter().all(|&s| positive(s)) {
+                        p.push(format!(
+                            "{at}: samples must be present, finite and positive"
+                        ));
+                    }
+                    let s = t;
+                    if !(positive(s.median_ns)
+                        && s.min_ns <= s.median_ns
+                        && s.median_ns <= s.max_ns)
+                    {
+                        p.push(format!("{at}: median outside min..max"));
+                    }
+                }
+            }
+            match &w.throughput {
+                Some(t) if positive(t.gbps) && t.tflops.is_none_or(positive) => {}
+                _ => p.push(format!("{at}: ok without a finite positive throughput")),
+            }
+            match &w.check {
+                Some(c) if c.passed && c.error <= c.tolerance && c.checked > 0 => {}
+                _ => p.push(format!("{at}: ok without a passed correctness check")),
+            }
+        }
+        Status::Unsupported | Status::Failed => {
+            if w.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                p.push(format!("{at}: {:?} without a reason", w.status));
+            }
+            if w.throughput.is_some() {
+                p.push(format!(
+                    "{at}: a throughput for a workload that did not pass"
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_names_the_version_problem_first() {
+        let e = RunResult::parse(r#"{"schema":"chipbench/result","version":2}"#).unwrap_err();
+        assert!(e.contains("version 2"), "{e}");
+        let e = RunResult::parse(r#"{"schema":"other"}"#).unwrap_err();
+        assert!(e.contains("expected"), "{e}");
+        assert!(
+            RunResult::parse("{not json")
+                .unwrap_err()
+                .contains("invalid JSON")
+        );
+    }
+
+    #[test]
+    fn throughput_units() {
+        // 2e12 FLOP in 1e9 ns (1 s) is 2 TFLOP/s; 4e9 bytes in 1 s is 4 GB/s.
+        let t = Throughput::at(2e12, 4e9, 1e9);
+        assert_eq!(t.tflops, Some(2.0));
+        assert_eq!(t.gbps, 4.0);
+        assert_eq!(Throughput::at(0.0, 1.0, 1.0).tflops, None);
+    }
+}

@@ -1,0 +1,112 @@
+//! The data flows one way: the layers of `src/` import only the layers below them, and only
+//! the device and bench layers touch wgpu. Read from the source, so a stray import fails here
+//! rather than in a review.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+/// Each top-level module and the modules it may import.
+const ALLOWED: [(&str, &[&str]); 11] = [
+    ("text", &[]),
+    ("input", &[]),
+    ("model", &["input"]),
+    ("device", &["model"]),
+    ("bench", &["device", "model", "input"]),
+    ("policy", &["model", "input"]),
+    ("dataset", &["model", "policy", "text"]),
+    ("cost", &["model", "input"]),
+    ("report", &["model", "policy", "dataset", "cost", "text"]),
+    ("run", &["bench", "device", "model", "policy"]),
+    ("lib", &[]),
+];
+
+/// Modules that may name wgpu.
+const WGPU: [&str; 2] = ["device", "bench"];
+
+fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The top-level module a file of `src/` belongs to (`cli` and `main` are the binary).
+fn layer(rel: &Path) -> String {
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
+    first.trim_end_matches(".rs").to_string()
+}
+
+/// Top-level modules a file names as `crate::X`, outside comments.
+fn imports(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn layers_import_only_what_is_below_them() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let allowed: BTreeMap<&str, &[&str]> = ALLOWED.into_iter().collect();
+    let mut checked = 0;
+    for f in &files {
+        let rel = f.strip_prefix(&src).unwrap();
+        let layer = layer(rel);
+        if layer == "main" || layer == "cli" {
+            continue;
+        }
+        let may = allowed
+            .get(layer.as_str())
+            .unwrap_or_else(|| panic!("{}: layer {layer} is not in ALLOWED", rel.display()));
+        let text = fs::read_to_string(f).unwrap();
+        for m in imports(&text) {
+            assert!(
+                m == layer || may.contains(&m.as_str()),
+                "{} ({layer}) imports crate::{m}",
+                rel.display()
+            );
+        }
+        if !WGPU.contains(&layer.as_str()) {
+            assert!(
+                !text.contains("wgpu::") && !text.contains("use wgpu"),
+                "{} ({layer}) names wgpu",
+                rel.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} files read");
+}
+
+#[test]
+fn the_reader_sees_imports() {
+    let got =
+        imports("use crate::model::{A, B};\n// crate::device in a comment\nx(crate::policy::y)");
+    assert_eq!(
+        got,
+        BTreeSet::from(["model".to_string(), "policy".to_string()])
+    );
+}
