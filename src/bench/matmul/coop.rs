@@ -50,9 +50,10 @@ impl fmt::Display for Config {
     }
 }
 
-/// Candidates. The smallest tile gives skinny and small shapes more workgroups, and is the one
-/// that fits 32 KiB of workgroup memory with the emulation's scratch (the lavapipe tests).
-const CONFIGS: [Config; 6] = [
+/// Candidates. The two smallest tiles give skinny and small shapes more workgroups, and are the
+/// ones that fit 32 KiB of workgroup memory with the emulation's scratch (the lavapipe tests):
+/// between them they step both fragment loops.
+const CONFIGS: [Config; 7] = [
     Config {
         acc_half: false,
         bm: 128,
@@ -100,6 +101,14 @@ const CONFIGS: [Config; 6] = [
         bk: 32,
         fm: 2,
         fn_: 1,
+    },
+    Config {
+        acc_half: false,
+        bm: 64,
+        bn: 64,
+        bk: 32,
+        fm: 1,
+        fn_: 2,
     },
 ];
 
@@ -241,11 +250,11 @@ mod tests {
         }
         // The emulated kernel's tests run on lavapipe, which has 32 KiB of workgroup memory.
         let emulated = Build { emulate_coop: true };
-        assert!(
-            CONFIGS
-                .iter()
-                .any(|c| c.workgroup_bytes() + extra_bytes(emulated, SUBGROUPS) <= 32768)
-        );
+        let fitting: Vec<&Config> = CONFIGS
+            .iter()
+            .filter(|c| c.workgroup_bytes() + extra_bytes(emulated, SUBGROUPS) <= 32768)
+            .collect();
+        assert!(fitting.iter().any(|c| c.fm > 1) && fitting.iter().any(|c| c.fn_ > 1));
     }
 
     #[test]
