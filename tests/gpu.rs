@@ -166,23 +166,7 @@ fn a_spirv_kernel_passes_through_and_runs() {
                 @compute @workgroup_size(64)\n\
                 fn twice(@builtin(global_invocation_id) g: vec3<u32>) {\n    \
                 dst[g.x] = src[g.x] * 2u + 1u;\n}\n";
-    let module = naga::front::wgsl::parse_str(wgsl).unwrap();
-    let info = naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::all(),
-    )
-    .validate(&module)
-    .unwrap();
-    let words = naga::back::spv::write_vec(
-        &module,
-        &info,
-        &naga::back::spv::Options::default(),
-        Some(&naga::back::spv::PipelineOptions {
-            shader_stage: naga::ShaderStage::Compute,
-            entry_point: "twice".to_string(),
-        }),
-    )
-    .unwrap();
+    let words = common::spirv(wgsl, "twice").unwrap();
     let input: Vec<u32> = (0..256).map(|i| i * 7).collect();
     let src = ctx.upload("src", bytemuck::cast_slice(&input)).unwrap();
     let dst = ctx.storage("dst", 1024).unwrap();

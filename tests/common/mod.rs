@@ -151,6 +151,27 @@ pub fn adapter() -> (Discovery, usize) {
     (found, chosen[0])
 }
 
+/// Compiles WGSL to SPIR-V through naga for the compute entry point `entry`, or says why not.
+pub fn spirv(source: &str, entry: &str) -> Result<Vec<u32>, String> {
+    let module = naga::front::wgsl::parse_str(source).map_err(|e| e.emit_to_string(source))?;
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&module)
+    .map_err(|e| e.emit_to_string(source))?;
+    naga::back::spv::write_vec(
+        &module,
+        &info,
+        &naga::back::spv::Options::default(),
+        Some(&naga::back::spv::PipelineOptions {
+            shader_stage: naga::ShaderStage::Compute,
+            entry_point: entry.to_string(),
+        }),
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// Runs the chipbench binary in the repository root.
 pub fn chipbench(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_chipbench"))
