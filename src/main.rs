@@ -15,6 +15,13 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Mesa's device-select layer prints "XDG_RUNTIME_DIR is invalid" on headless machines,
+    // which reads like chipbench's own error; chipbench picks devices itself. A user's own
+    // setting wins.
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: at start-up, before any thread exists or the Vulkan loader reads it.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // Help and version go to stdout as clap prints them.

@@ -6,7 +6,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use chipbench::model::{DeviceInfo, RunResult, Status};
+use chipbench::model::{DeviceInfo, RunResult, Status, Unit};
 use common::{Need, assert_one_line_error, chipbench, needs, plain};
 
 fn scratch(name: &str) -> PathBuf {
@@ -54,7 +54,15 @@ fn quick_run_writes_a_valid_complete_result() {
     assert!(result.complete);
     assert_eq!(result.contributor.as_deref(), Some("ci"));
     assert!(result.settings.quick && !result.settings.workgroup_memory_zero_init);
-    for id in ["fma", "copy", "matmul", "attention", "decode", "gemv"] {
+    for id in [
+        "fma",
+        "copy",
+        "matrix-peak",
+        "matmul",
+        "attention",
+        "decode",
+        "gemv",
+    ] {
         assert!(
             result.workloads.iter().any(|w| w.workload == id),
             "{id} missing"
@@ -70,6 +78,17 @@ fn quick_run_writes_a_valid_complete_result() {
         );
     }
     for w in &result.workloads {
+        // Every record names its unit and kernel family; the cooperative-matrix ones (the
+        // matrix peak among them) ran on the matrix units.
+        let matrix = w.workload == "matrix-peak" || w.variant.starts_with("coop");
+        assert_eq!(
+            w.unit,
+            Some(if matrix { Unit::Matrix } else { Unit::Vector }),
+            "{} {}",
+            w.workload,
+            w.variant
+        );
+        assert!(w.family.is_some());
         assert!(
             matches!(w.status, Status::Ok | Status::Unsupported),
             "{} {}: {:?} {:?}",
@@ -135,6 +154,54 @@ fn bad_device_choices_name_the_adapters() {
     );
     let err = assert_one_line_error(&chipbench(&["run", "--quick", "--device", "no-such-gpu"]));
     assert!(err.contains("adapters: 0: "), "{err}");
+}
+
+fn quiet_and_json_runs_print_only_what_scripts_read() {
+    let dir = scratch("script");
+    let path = dir.join("r.json");
+    let p = path.to_str().unwrap();
+    let json = chipbench(&[
+        "run",
+        "--quick",
+        "--workloads",
+        "copy",
+        "--json",
+        "--out",
+        p,
+    ]);
+    assert!(json.status.success());
+    let printed: RunResult = serde_json::from_slice(&json.stdout).expect("stdout is the result");
+    assert_eq!(printed, RunResult::read(&path).unwrap());
+    let quiet = chipbench(&[
+        "run",
+        "--quick",
+        "--workloads",
+        "copy",
+        "--quiet",
+        "--out",
+        p,
+    ]);
+    assert!(quiet.status.success());
+    assert_eq!(String::from_utf8_lossy(&quiet.stdout), format!("{p}\n"));
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+}
+
+fn no_stray_lines_from_the_device_select_layer() {
+    // Mesa's device-select layer complains on headless machines unless NODEVICE_SELECT is set;
+    // chipbench sets it for itself.
+    let out = Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(["devices"])
+        .env_remove("NODEVICE_SELECT")
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.trim().is_empty(), "stray stderr: {err}");
 }
 
 fn no_adapter_says_what_to_install() {
@@ -242,6 +309,16 @@ fn main() {
             "bad_device_choices_name_the_adapters",
             &[Need::Gpu],
             bad_device_choices_name_the_adapters,
+        ),
+        needs(
+            "quiet_and_json_runs_print_only_what_scripts_read",
+            &[Need::Gpu],
+            quiet_and_json_runs_print_only_what_scripts_read,
+        ),
+        needs(
+            "no_stray_lines_from_the_device_select_layer",
+            &[Need::Gpu],
+            no_stray_lines_from_the_device_select_layer,
         ),
         plain(
             "no_adapter_says_what_to_install",

@@ -79,9 +79,8 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
         panic!("{out:?}")
     };
     assert!(
-        reasons
-            .iter()
-            .any(|r| r.contains("exceeds the H200 SXM datasheet peak of 989.4")),
+        reasons.iter().any(|r| r
+            .contains("on the matrix units at f16 exceeds the H200 SXM matrix fp16 peak of 989.4")),
         "{reasons:?}"
     );
     assert!(
@@ -94,6 +93,43 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
     assert_eq!(raised, 7);
     assert_eq!(reasons.len(), raised, "one line per reason: {reasons:?}");
     assert_eq!(tree(&root), before, "a rejected file changes nothing");
+}
+
+#[test]
+fn a_vector_rate_above_the_vector_peak_is_refused() {
+    // 200 TFLOP/s of vector FMA at f16 on an H200: under the 989.4 tensor-core peak, but 1.5x
+    // what the vector units can do (133.8), so a forgery the matrix peak would let through.
+    let inbox = scratch("vector-inbox");
+    let forged = variant(&inbox, "fma.json", |r| {
+        for w in &mut r.workloads {
+            if w.workload == "fma" && w.variant == "f16" {
+                let t = w.throughput.as_mut().unwrap();
+                t.tflops = Some(200.0);
+            }
+        }
+    });
+    let root = scratch("vector-root");
+    for f in tree(&repo("results")) {
+        let rel = f.strip_prefix(repo("results")).unwrap();
+        fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+        fs::copy(&f, root.join(rel)).unwrap();
+    }
+    let before: Vec<Vec<u8>> = tree(&root).iter().map(|p| fs::read(p).unwrap()).collect();
+    let out = common::chipbench(&[
+        "dataset",
+        "add",
+        forged.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("on the vector units at f16 exceeds the H200 SXM vector fp16 peak of 133.8"),
+        "{err}"
+    );
+    let after: Vec<Vec<u8>> = tree(&root).iter().map(|p| fs::read(p).unwrap()).collect();
+    assert_eq!(before, after, "the dataset is unchanged");
 }
 
 #[test]

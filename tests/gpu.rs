@@ -91,7 +91,10 @@ fn emulated(workload: &bench::Workload, variant: &str, shrink: impl Fn(&mut Case
             continue;
         }
         let label = case.shape_label();
-        let build = Build { emulate_coop: true };
+        let build = Build {
+            emulate_coop: true,
+            ..Build::default()
+        };
         let mut p = (workload.prepare)(&ctx, &case, build)
             .unwrap_or_else(|e| panic!("{variant} {label}: {e}"));
         let tuned = p.tuned().unwrap_or_default();
@@ -134,6 +137,40 @@ fn coop_attention_passes_its_check_with_emulated_matrices() {
         }
         true
     });
+}
+
+fn matrix_peak_passes_its_check_with_emulated_matrices() {
+    for variant in ["coop16-f16-f16acc", "coop16-f16-f32acc"] {
+        emulated(&bench::matrix_peak::WORKLOAD, variant, |_| true);
+    }
+}
+
+/// Drops chain 2's second multiply-add of each iteration: the result changes by A B' per
+/// iteration, which the exact check must see.
+fn drop_one_multiply_add(src: &str) -> String {
+    let line = "c2 = coopMultiplyAdd(a, b2, c2);";
+    assert!(src.contains(line), "the planted bug needs its line");
+    src.replacen(line, "", 1)
+}
+
+fn matrix_peak_check_catches_a_dropped_multiply_add() {
+    let ctx = open();
+    let w = &bench::matrix_peak::WORKLOAD;
+    let case = (w.plan)(&sizing(&ctx.info, true))
+        .into_iter()
+        .find(|c| c.variant == "coop16-f16-f32acc")
+        .unwrap();
+    let build = Build {
+        emulate_coop: true,
+        plant: Some(drop_one_multiply_add),
+    };
+    let mut p = (w.prepare)(&ctx, &case, build).unwrap();
+    PassTimer::new(&ctx)
+        .unwrap()
+        .pass(&|pass| p.record(pass), 1)
+        .unwrap();
+    let check = p.verify(&ctx).unwrap();
+    assert!(!check.passed && check.error > 0.0, "{check:?}");
 }
 
 fn a_decode_cache_split_over_bindings_gives_the_same_check() {
@@ -236,6 +273,16 @@ fn main() {
             "coop_attention_passes_its_check_with_emulated_matrices",
             &[Need::Gpu],
             coop_attention_passes_its_check_with_emulated_matrices,
+        ),
+        needs(
+            "matrix_peak_passes_its_check_with_emulated_matrices",
+            &[Need::Gpu],
+            matrix_peak_passes_its_check_with_emulated_matrices,
+        ),
+        needs(
+            "matrix_peak_check_catches_a_dropped_multiply_add",
+            &[Need::Gpu],
+            matrix_peak_check_catches_a_dropped_multiply_add,
         ),
         needs(
             "a_decode_cache_split_over_bindings_gives_the_same_check",

@@ -6,10 +6,11 @@ mod common;
 use std::path::Path;
 
 use chipbench::bench::data::Rng;
-use chipbench::model::RunResult;
+use chipbench::model::{RunResult, Unit as ExecUnit};
 use chipbench::policy::measured::compare;
 use chipbench::policy::{
-    Class, Database, Precision, Rule, Spec, Unit, check_against_epoch, classify, import_epoch,
+    Class, DISCLAIMER, Database, Met, Precision, Rule, Spec, Unit, check_against_epoch, classify,
+    epoch_differences, import_epoch,
 };
 use common::{chipbench, one_line_error};
 
@@ -22,13 +23,17 @@ fn raw(peaks: &[(Precision, f64)], die: Option<f64>, dc: Option<bool>) -> Spec {
     Spec {
         units: vec![Unit {
             name: "chip".into(),
-            peaks: peaks.iter().copied().collect(),
+            vector: Default::default(),
+            matrix: peaks.iter().copied().collect(),
+            matrix_fp16_accumulate: Default::default(),
         }],
         die_area_mm2: die,
         datacenter: dc,
         memory_bandwidth_gbps: None,
         interconnect_gbps: None,
         hbm_density: None,
+        us_commercial: None,
+        licence_letter: None,
     }
 }
 
@@ -52,23 +57,23 @@ fn every_chip_in_the_research_table_gets_its_tpp_and_class() {
         ("nvidia-h100-sxm", 15832.0, Class::A, Some("3A090.a.1")),
         ("nvidia-h100-pcie", 12104.0, Class::A, Some("3A090.a.1")),
         ("nvidia-h800", 15832.0, Class::A, Some("3A090.a.1")),
-        ("nvidia-h20", 2368.0, Class::NotControlled, None),
+        ("nvidia-h20", 2368.0, Class::Outside, None),
         ("nvidia-h200-sxm", 15832.0, Class::A, Some("3A090.a.1")),
         ("nvidia-b200", 36000.0, Class::A, Some("3A090.a.1")),
         ("nvidia-l40s", 5864.0, Class::A, Some("3A090.a.1")),
         ("nvidia-l4", 1940.0, Class::A, Some("3A090.a.2")),
         ("nvidia-rtx-4090", 5285.0, Class::A, Some("3A090.a.1")),
-        ("nvidia-rtx-4090d", 4707.0, Class::NotControlled, None),
+        ("nvidia-rtx-4090d", 4707.0, Class::Outside, None),
         ("nvidia-rtx-5090", 6704.0, Class::A, Some("3A090.a.1")),
-        ("nvidia-rtx-5090d", 4750.0, Class::NotControlled, None),
+        ("nvidia-rtx-5090d", 4750.0, Class::Outside, None),
         ("amd-mi250x", 6128.0, Class::A, Some("3A090.a.1")),
         ("amd-mi300x", 20919.0, Class::A, Some("3A090.a.1")),
         ("huawei-ascend-910b", 5120.0, Class::A, Some("3A090.a.1")),
         ("huawei-ascend-910c", 12800.0, Class::A, Some("3A090.a.1")),
         ("intel-gaudi2", 6920.0, Class::A, Some("3A090.a.1")),
         ("intel-gaudi3", 29360.0, Class::A, Some("3A090.a.1")),
-        ("apple-m2-max", 562.0, Class::NotControlled, None),
-        ("apple-m3-max", 669.0, Class::NotControlled, None),
+        ("apple-m2-max", 562.0, Class::Outside, None),
+        ("apple-m3-max", 669.0, Class::Outside, None),
     ];
     for (id, tpp, class, clause) in table {
         let chip = db.get(id).unwrap();
@@ -98,27 +103,81 @@ fn other_vintages() {
     );
     assert_eq!(
         class("nvidia-a800", Rule::Oct2022).classification,
-        Class::NotControlled
+        Class::Outside
     );
     assert_eq!(
         class("nvidia-h800", Rule::Oct2022).classification,
-        Class::NotControlled
+        Class::Outside
     );
     assert_eq!(
         class("nvidia-l40s", Rule::Oct2022).classification,
-        Class::NotControlled
+        Class::Outside
     );
     assert_eq!(
         class("huawei-ascend-910b", Rule::Oct2022).classification,
         Class::Undetermined
     );
-    // January 2026 China review: TPP < 21,000 and DRAM < 6,500 GB/s.
-    let review = |id: &str| class(id, Rule::Jan2026).china_review.unwrap();
-    assert_eq!(review("nvidia-h200-sxm"), "case-by-case");
-    assert_eq!(review("amd-mi300x"), "case-by-case");
-    assert_eq!(review("amd-mi325x"), "case-by-case");
-    assert!(review("nvidia-b200").starts_with("presumption of denial (TPP"));
-    assert!(class("nvidia-h20", Rule::Jan2026).china_review.is_none());
+    // January 2026: a licence-review policy, not a classification. TPP < 21,000, DRAM < 6,500
+    // GB/s and sold in the US when the rule was published; the exporter's conditions unknown.
+    let review = |id: &str| class(id, Rule::Jan2026).licence_review.unwrap();
+    for id in ["nvidia-h200-sxm", "amd-mi300x", "amd-mi325x"] {
+        let r = review(id);
+        assert!(
+            r.policy.starts_with("case-by-case review"),
+            "{id}: {}",
+            r.policy
+        );
+        assert_eq!(r.conditions.len(), 7);
+        assert!(
+            r.conditions[..3].iter().all(|c| c.status == Met::Met),
+            "{id}"
+        );
+        assert!(
+            r.conditions[3..].iter().all(|c| c.status == Met::Unknown),
+            "{id}"
+        );
+    }
+    assert!(
+        review("nvidia-b200")
+            .policy
+            .starts_with("presumption of denial")
+    );
+    assert_eq!(review("nvidia-b200").conditions[0].status, Met::NotMet);
+    // China-only parts do not qualify: not commercially available in the US.
+    for id in ["nvidia-h800", "nvidia-a800"] {
+        let r = review(id);
+        assert!(
+            r.policy.starts_with("presumption of denial"),
+            "{id}: {}",
+            r.policy
+        );
+        assert_eq!(r.conditions[2].status, Met::NotMet, "{id}");
+    }
+    assert!(review("nvidia-h20").policy.starts_with("not applicable"));
+    // The RTX 4090 D is outside 3A090 (a consumer part under TPP 4800); it would not qualify
+    // for case-by-case review either way.
+    let d = review("nvidia-rtx-4090d");
+    assert!(!d.policy.starts_with("case-by-case") && d.conditions[2].status == Met::NotMet);
+    // The H200 (TPP 15,832 at 4,800 GB/s) sits inside the first Section 232 tariff band.
+    assert!(
+        review("nvidia-h200-sxm")
+            .tariff
+            .unwrap()
+            .contains("14000-17500")
+    );
+    assert!(review("nvidia-b200").tariff.is_none());
+    // The classification itself is the 2024-12 one, and the 2026 headroom names its ceiling.
+    let h200 = class("nvidia-h200-sxm", Rule::Jan2026);
+    assert_eq!(
+        (h200.classification, h200.clause),
+        (Class::A, Some("3A090.a.1"))
+    );
+    assert!(h200.headroom.iter().any(|h| h.tpp_threshold == 21000.0));
+    assert!(review("nvidia-h200-sxm").bandwidth_ratio.unwrap() < 1.0);
+    // Other vintages name only their own thresholds.
+    let oct = class("nvidia-h200-sxm", Rule::Oct2023);
+    assert!(oct.headroom.iter().all(|h| h.tpp_threshold <= 4800.0));
+    assert_eq!(class("nvidia-a100-sxm", Rule::Oct2022).headroom.len(), 1);
     // December 2024: HBM note for a given density; the IC stays classified by TPP/PD.
     let mut s = db.get("nvidia-h200-sxm").unwrap().spec();
     s.hbm_density = Some(2.5);
@@ -137,10 +196,7 @@ fn boundaries_are_inclusive_where_the_rule_says_so() {
         verdict(&bf16(300.0, Some(1e6), dc)),
         (Class::A, Some("3A090.a.1"))
     );
-    assert_eq!(
-        verdict(&bf16(299.99, Some(1e6), dc)).0,
-        Class::NotControlled
-    );
+    assert_eq!(verdict(&bf16(299.99, Some(1e6), dc)).0, Class::Outside);
     // PD exactly 5.92 (TPP 2960 on 500 mm^2), and just below (then 3A090.b.1 matches first).
     assert_eq!(
         verdict(&bf16(185.0, Some(500.0), dc)),
@@ -160,27 +216,15 @@ fn boundaries_are_inclusive_where_the_rule_says_so() {
         verdict(&bf16(100.0, Some(500.0), dc)),
         (Class::B, Some("3A090.b.2"))
     );
-    assert_eq!(
-        verdict(&bf16(100.0, Some(500.1), dc)).0,
-        Class::NotControlled
-    );
-    assert_eq!(
-        verdict(&bf16(99.99, Some(10.0), dc)).0,
-        Class::NotControlled
-    );
+    assert_eq!(verdict(&bf16(100.0, Some(500.1), dc)).0, Class::Outside);
+    assert_eq!(verdict(&bf16(99.99, Some(10.0), dc)).0, Class::Outside);
     // TPP exactly 2400 with PD exactly 1.6.
     assert_eq!(
         verdict(&bf16(150.0, Some(1500.0), dc)),
         (Class::B, Some("3A090.b.1"))
     );
-    assert_eq!(
-        verdict(&bf16(149.99, Some(1499.9), dc)).0,
-        Class::NotControlled
-    );
-    assert_eq!(
-        verdict(&bf16(150.0, Some(1500.1), dc)).0,
-        Class::NotControlled
-    );
+    assert_eq!(verdict(&bf16(149.99, Some(1499.9), dc)).0, Class::Outside);
+    assert_eq!(verdict(&bf16(150.0, Some(1500.1), dc)).0, Class::Outside);
 }
 
 #[test]
@@ -188,7 +232,7 @@ fn the_datacenter_note_and_unknowns() {
     // Not for datacenters: excluded below 4800, 3A090.a (NAC/ACA) from 4800.
     assert_eq!(
         verdict(&bf16(299.0, Some(100.0), Some(false))).0,
-        Class::NotControlled
+        Class::Outside
     );
     let v = classify(&bf16(300.0, Some(100.0), Some(false)), Rule::Oct2023);
     assert!(v.classification == Class::A && v.nac_eligible);
@@ -266,7 +310,7 @@ fn raising_a_peak_never_lowers_tpp_or_control() {
         spec.memory_bandwidth_gbps = (unit() < 0.7).then(|| unit() * 9000.0);
         let i = (unit() * peaks.len() as f64) as usize % peaks.len();
         let mut raised = spec.clone();
-        *raised.units[0].peaks.get_mut(&peaks[i].0).unwrap() *= 1.0 + unit() * 4.0;
+        *raised.units[0].matrix.get_mut(&peaks[i].0).unwrap() *= 1.0 + unit() * 4.0;
         for rule in Rule::ALL {
             let (a, b) = (classify(&spec, rule), classify(&raised, rule));
             assert!(b.tpp >= a.tpp && b.tpp_tf32_as_32 >= a.tpp_tf32_as_32);
@@ -327,6 +371,29 @@ fn measured_beside_rated() {
         .find(|m| m.workload == "fma" && m.precision == "f32")
         .unwrap();
     assert!((fma.measured_over_rated.unwrap() - 0.95).abs() < 0.005);
+    // Each against its own unit: vector FMA f16 against the vector f16 peak (133.8), the
+    // tiled matmul too, and the cooperative-matrix kernels against the matrix f16 peak.
+    let of = |variant: &str| {
+        let m = c
+            .measured
+            .iter()
+            .filter(|m| m.variant == variant)
+            .max_by(|a, b| a.measured_tflops.total_cmp(&b.measured_tflops))
+            .unwrap();
+        let r = m.rated.as_ref().unwrap();
+        (m.measured_over_rated.unwrap(), r.unit, r.tflops)
+    };
+    let (share, unit, peak) = of("f16");
+    assert!((0.93..=0.97).contains(&share), "fma f16 at {share}");
+    assert_eq!((unit, peak), (ExecUnit::Vector, 133.8));
+    let (share, unit, _) = of("tiled-f16-f32acc");
+    assert!(
+        (0.25..=0.3).contains(&share) && unit == ExecUnit::Vector,
+        "{share}"
+    );
+    let (share, unit, peak) = of("coop-f16-f32acc");
+    assert_eq!((unit, peak), (ExecUnit::Matrix, 989.4));
+    assert!((0.1..=0.2).contains(&share), "{share}");
     assert_eq!(
         fma.effective_bit_weighted_throughput,
         fma.measured_tflops * 32.0
@@ -372,9 +439,12 @@ fn command_line() {
     )
     .to_string();
     assert!(
-        text.contains("not-controlled") && text.contains("TPP 2368"),
+        text.contains("outside-3A090")
+            && text.contains("TPP 2368")
+            && text.contains("other controls may still apply"),
         "{text}"
     );
+    assert_eq!(text.trim_end().lines().last(), Some(DISCLAIMER));
     let none = chipbench(&["classify", "--peak", "bf16=200", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
     assert!(v["performance_density"].is_null() && v["classification"] == "undetermined");
@@ -401,7 +471,7 @@ fn command_line() {
     assert!(one_line_error(&["classify", "--peak", "bf16"]).contains("PREC=VALUE"));
     let e = one_line_error(&["classify", "--chip", "nvidia-h100"]);
     assert!(
-        e.contains("closest: nvidia-h100-pcie, nvidia-h100-sxm")
+        e.contains("closest: nvidia-h100-nvl, nvidia-h100-pcie, nvidia-h100-sxm")
             || e.contains("closest: nvidia-h100-sxm"),
         "{e}"
     );
@@ -411,4 +481,54 @@ fn command_line() {
     );
     assert!(one_line_error(&["classify"]).contains("--chip"));
     assert!(one_line_error(&["chips", "--import-epoch", "no/such.csv"]).contains("no/such.csv"));
+}
+
+#[test]
+fn database_figures_agree_with_epoch_or_say_why() {
+    let db = Database::load().unwrap();
+    let rows = import_epoch(Path::new(EPOCH)).unwrap();
+    let mut compared = 0;
+    let mut undocumented = Vec::new();
+    for chip in db.chips.iter() {
+        let Some(name) = &chip.epoch_name else {
+            continue;
+        };
+        let row = rows
+            .iter()
+            .find(|r| &r.name == name)
+            .unwrap_or_else(|| panic!("{}: no Epoch row named {name:?}", chip.id));
+        compared += 1;
+        for d in epoch_differences(chip, row) {
+            if d.reason.is_none() {
+                undocumented.push(format!(
+                    "{} {}: ours {} vs Epoch {}",
+                    chip.id, d.field, d.ours, d.epoch
+                ));
+            }
+        }
+        // A documented exception that no longer differs is stale.
+        for field in chip.epoch_differs.keys() {
+            assert!(
+                epoch_differences(chip, row)
+                    .iter()
+                    .any(|d| &d.field == field),
+                "{}: epoch_differs lists {field}, which agrees with Epoch",
+                chip.id
+            );
+        }
+    }
+    assert!(undocumented.is_empty(), "{undocumented:#?}");
+    assert!(compared >= 30, "only {compared} chips have an Epoch row");
+    // Every chip separates its units: a matrix-unit peak, and vector peaks where the vendor
+    // publishes them (GPUs).
+    for chip in &db.chips {
+        let spec = chip.spec();
+        assert!(
+            spec.units
+                .iter()
+                .any(|u| !u.matrix.is_empty() || !u.vector.is_empty()),
+            "{}",
+            chip.id
+        );
+    }
 }

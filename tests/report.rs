@@ -174,7 +174,7 @@ fn bandwidth_bound_rows_carry_their_share_of_the_copy() {
     );
     let table = report(&["report", dir.to_str().unwrap()]);
     assert!(
-        table.contains("of copy") && table.contains("x copy"),
+        table.contains("of measured ceiling") && table.contains("x copy"),
         "{table}"
     );
 }

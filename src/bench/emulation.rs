@@ -10,7 +10,6 @@
 //! stores it assumes are the ones the matmul kernel's check confirmed on an NVIDIA H200.
 
 use super::Build;
-use crate::device::ShaderCode;
 
 /// One `coopLoad[T]<coop_mat16x16<T, R>>(&array[index], stride)` or
 /// `coopStore[T](matrix, &array[index], stride)` call: where it is and what it names.
@@ -156,15 +155,6 @@ pub fn extra_bytes(build: Build, subgroups: u64) -> u64 {
         subgroups * 2 * 256 * 2
     } else {
         0
-    }
-}
-
-/// `code` as `build` asks for it: a WGSL cooperative-matrix kernel rewritten into plain WGSL
-/// when emulating, anything else unchanged.
-pub fn applied(build: Build, code: ShaderCode) -> ShaderCode {
-    match code {
-        ShaderCode::Wgsl(src) if build.emulate_coop => ShaderCode::Wgsl(emulate(&src)),
-        other => other,
     }
 }
 

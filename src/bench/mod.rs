@@ -15,11 +15,12 @@ pub mod fma;
 pub mod gemv;
 pub mod matmul;
 pub mod matrix;
+pub mod matrix_peak;
 pub mod tune;
 
 use std::fmt;
 
-use crate::device::{Context, GpuError, PassTimer};
+use crate::device::{Context, GpuError, PassTimer, ShaderCode};
 use crate::model::{Budget, Check, KernelFamily, Numeric, Precision, Timing, Unit};
 
 /// Warm-up before timing a case whose preparation just ran the GPU, in ms.
@@ -27,9 +28,10 @@ const WARM_WARMUP_MS: f64 = 50.0;
 
 /// Every workload chipbench runs, in the order a run takes them. Adding a workload is one
 /// module and one line here.
-pub static ALL: [&Workload; 6] = [
+pub static ALL: [&Workload; 7] = [
     &fma::WORKLOAD,
     &copy::WORKLOAD,
+    &matrix_peak::WORKLOAD,
     &matmul::WORKLOAD,
     &attention::WORKLOAD,
     &decode::WORKLOAD,
@@ -104,13 +106,34 @@ impl Workload {
     }
 }
 
-/// How to build a case's kernels.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How to build a case's kernels. `run` always uses the default; the options are for tests.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Build {
     /// Rewrite cooperative-matrix operations into plain WGSL ([`emulation`]), so the matrix
-    /// kernels' logic can be checked on an adapter without matrix units. For tests: an
-    /// emulated kernel's time says nothing about the matrix units, and `run` never asks for it.
+    /// kernels' logic can be checked on an adapter without matrix units. An emulated kernel's
+    /// time says nothing about the matrix units.
     pub emulate_coop: bool,
+    /// A change to the kernel's WGSL before it is built: a planted bug, which the workload's
+    /// check must catch.
+    pub plant: Option<fn(&str) -> String>,
+}
+
+impl Build {
+    /// `code` as this build asks for it: the planted change applied, then cooperative-matrix
+    /// operations emulated where asked; SPIR-V unchanged.
+    pub fn code(self, code: ShaderCode) -> ShaderCode {
+        match code {
+            ShaderCode::Wgsl(src) => {
+                let src = self.plant.map_or(src.clone(), |plant| plant(&src));
+                ShaderCode::Wgsl(if self.emulate_coop {
+                    emulation::emulate(&src)
+                } else {
+                    src
+                })
+            }
+            other => other,
+        }
+    }
 }
 
 /// Every WGSL shader variant of every workload.
@@ -302,6 +325,18 @@ pub(crate) const COOP_SUBGROUP: u32 = 32;
 /// Fails a cooperative-matrix case on an adapter without 16x16x16 f16 -> `acc` matrices or
 /// without 32-wide subgroups; an emulated build needs only f16.
 pub(crate) fn require_coop(ctx: &Context, acc: Numeric, build: Build) -> Result<(), CaseError> {
+    require_coop_shape(ctx, (16, 16, 16), Numeric::F16, acc, build)
+}
+
+/// Fails a cooperative-matrix case on an adapter that does not list `mnk` with `ab` operands
+/// and `acc` accumulators, or has no 32-wide subgroups; an emulated build needs only f16.
+pub(crate) fn require_coop_shape(
+    ctx: &Context,
+    mnk: (u32, u32, u32),
+    ab: Numeric,
+    acc: Numeric,
+    build: Build,
+) -> Result<(), CaseError> {
     require_f16(ctx, true)?;
     if build.emulate_coop {
         return Ok(());
@@ -311,9 +346,10 @@ pub(crate) fn require_coop(ctx: &Context, acc: Numeric, build: Build) -> Result<
             "the adapter has no cooperative matrices (EXPERIMENTAL_COOPERATIVE_MATRIX)".into(),
         ));
     }
-    if !ctx.info.offers_coop((16, 16, 16), Numeric::F16, acc) {
+    if !ctx.info.offers_coop(mnk, ab, acc) {
+        let (m, n, k) = mnk;
         return Err(CaseError::Unsupported(format!(
-            "the adapter offers no 16x16x16 f16 -> {acc} cooperative-matrix configuration"
+            "the adapter offers no {m}x{n}x{k} {ab} -> {acc} cooperative-matrix configuration"
         )));
     }
     let (lo, hi) = (ctx.info.subgroup_min_size, ctx.info.subgroup_max_size);
@@ -346,7 +382,15 @@ mod tests {
         let ids: Vec<&str> = ALL.iter().map(|w| w.id).collect();
         assert_eq!(
             ids,
-            ["fma", "copy", "matmul", "attention", "decode", "gemv"]
+            [
+                "fma",
+                "copy",
+                "matrix-peak",
+                "matmul",
+                "attention",
+                "decode",
+                "gemv"
+            ]
         );
     }
 

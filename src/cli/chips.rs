@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::Fatal;
-use chipbench::policy::{Database, Rule, check_against_epoch, classify, import_epoch};
+use chipbench::policy::{DISCLAIMER, Database, Rule, check_against_epoch, classify, import_epoch};
 
 pub fn chips(import: Option<&Path>, rule: Rule, json: bool) -> Result<ExitCode, Fatal> {
     let list = match import {
@@ -29,10 +29,11 @@ pub fn chips(import: Option<&Path>, rule: Rule, json: bool) -> Result<ExitCode, 
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&list)?);
+        eprintln!("{DISCLAIMER}");
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<34} {:<30} {:>4} {:>3} {:>8} {:<6} {:>6} {:<15} {:>9}",
+        "{:<34} {:<30} {:>4} {:>3} {:>8} {:<6} {:>6} {:<15} {:>9}  notes",
         "id",
         "name",
         "year",
@@ -54,8 +55,22 @@ pub fn chips(import: Option<&Path>, rule: Rule, json: bool) -> Result<ExitCode, 
             Some(false) => "no",
             None => "?",
         };
+        let mut notes = Vec::new();
+        if let Some(r) = &v.licence_review {
+            notes.push(format!(
+                "US->China/Macau: {}",
+                r.policy
+                    .split([',', ' '])
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+        }
+        if let Some(l) = &c.licence_letter {
+            notes.push(format!("licence letter {}", l.date));
+        }
         println!(
-            "{:<34} {:<30} {:>4} {:>3} {:>8.0} {:<6} {:>6} {:<15} {:>9}",
+            "{:<34} {:<30} {:>4} {:>3} {:>8.0} {:<6} {:>6} {:<15} {:>9}  {}",
             c.id,
             c.name.chars().take(30).collect::<String>(),
             c.year.map_or("-".to_string(), |y| y.to_string()),
@@ -67,7 +82,9 @@ pub fn chips(import: Option<&Path>, rule: Rule, json: bool) -> Result<ExitCode, 
             v.clause.unwrap_or(v.classification.name()),
             c.memory_bandwidth_gbps
                 .map_or("-".to_string(), |b| format!("{b:.0}")),
+            notes.join("; "),
         );
     }
+    println!("{DISCLAIMER}");
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,9 @@ use anyhow::anyhow;
 use super::Fatal;
 use chipbench::model::RunResult;
 use chipbench::policy::measured::compare;
-use chipbench::policy::{Database, Rule, Spec, Unit, classify, import_epoch, parse_peaks};
+use chipbench::policy::{
+    DISCLAIMER, Database, Rule, Spec, Unit, classify, import_epoch, parse_peaks,
+};
 
 /// A rule vintage by name, for clap.
 pub fn rule(name: &str) -> Result<Rule, String> {
@@ -46,10 +48,18 @@ pub struct ClassifyArgs {
     /// Memory bandwidth density of the co-packaged HBM, GB/s/mm^2 (the 2024-12 rule).
     #[arg(long, requires = "peak")]
     hbm_density: Option<f64>,
+    /// Commercially available in the US when the January 2026 rule was published (its
+    /// licence-review condition).
+    #[arg(long, requires = "peak", conflicts_with = "not_us_commercial")]
+    us_commercial: bool,
+    /// Not commercially available in the US then (a part made for China, for instance).
+    #[arg(long, requires = "peak")]
+    not_us_commercial: bool,
     /// A result file: its device's rated figures beside what it measured.
     #[arg(long)]
     result: Option<PathBuf>,
-    /// Rule vintage: 2022-10, 2023-10 (default), 2024-12, 2026-01.
+    /// Rule vintage: 2022-10, 2023-10 (default), 2024-12; or 2026-01, which classifies as
+    /// 2024-12 and adds the January 2026 licence-review checklist for China and Macau.
     #[arg(long, default_value = "2023-10", value_parser = rule)]
     rule: Rule,
     /// Print JSON instead of text.
@@ -65,6 +75,7 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
         let c = compare(&db, &result, rule);
         if a.json {
             println!("{}", serde_json::to_string_pretty(&c)?);
+            eprintln!("{DISCLAIMER}");
         } else {
             print!("{}", c.to_text());
         }
@@ -83,10 +94,13 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
         }
         None if !a.peak.is_empty() => {
             let peaks = parse_peaks(&a.peak).map_err(|e| anyhow!(e))?;
+            // Peaks given on the command line are one unit's rates: TPP takes the fastest.
             let spec = Spec {
                 units: vec![Unit {
                     name: "chip".to_string(),
-                    peaks,
+                    vector: Default::default(),
+                    matrix: peaks,
+                    matrix_fp16_accumulate: Default::default(),
                 }],
                 die_area_mm2: a.die_area,
                 datacenter: if a.datacenter {
@@ -99,6 +113,14 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
                 memory_bandwidth_gbps: a.memory_bandwidth,
                 interconnect_gbps: a.interconnect,
                 hbm_density: a.hbm_density,
+                us_commercial: if a.us_commercial {
+                    Some(true)
+                } else if a.not_us_commercial {
+                    Some(false)
+                } else {
+                    None
+                },
+                licence_letter: None,
             };
             (spec, "the given spec".to_string())
         }
@@ -113,6 +135,7 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
     let v = classify(&spec, rule);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&v)?);
+        eprintln!("{DISCLAIMER}");
     } else {
         println!("{label}:");
         print!("{}", v.to_text());

@@ -36,6 +36,12 @@ pub struct RunArgs {
     /// Free text stored in the result, e.g. your name or lab.
     #[arg(long)]
     contributor: Option<String>,
+    /// No progress bar, table or notes: only the path of each result file written.
+    #[arg(long, conflicts_with = "json")]
+    quiet: bool,
+    /// The result file on standard output (an array with `--device all`) and nothing else.
+    #[arg(long)]
+    json: bool,
 }
 
 fn workload(s: &str) -> Result<&'static Workload, String> {
@@ -74,6 +80,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         quick: args.quick,
         contributor: args.contributor,
     };
+    let (quiet, json) = (args.quiet, args.json);
+    let talk = !quiet && !json;
+    let mut written = Vec::new();
     let mut any_failed = false;
     for &index in &chosen {
         let report = &devices[index];
@@ -82,28 +91,39 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
             (Some(file), false) => file.to_path_buf(),
             (None, _) => default_path(Path::new("results"), report),
         };
-        println!(
-            "device [{}] {} ({}, {}, {} {})",
-            index,
-            report.name,
-            report.device_type.name(),
-            report.backend,
-            report.driver,
-            report.driver_info
-        );
-        if report.is_cpu() {
-            eprintln!(
-                "note: this adapter is a CPU implementation (such as lavapipe), not a GPU: its \
-                 numbers describe this machine's CPU"
+        if talk {
+            println!(
+                "device [{}] {} ({}, {}, {} {})",
+                index,
+                report.name,
+                report.device_type.name(),
+                report.backend,
+                report.driver,
+                report.driver_info
             );
+            if report.is_cpu() {
+                eprintln!(
+                    "note: this adapter is a CPU implementation (such as lavapipe), not a GPU: \
+                     its numbers describe this machine's CPU"
+                );
+            }
+            if !report.timestamp_queries {
+                eprintln!(
+                    "note: no GPU timestamp queries on this adapter; timing uses the wall clock"
+                );
+            }
         }
-        if !report.timestamp_queries {
-            eprintln!("note: no GPU timestamp queries on this adapter; timing uses the wall clock");
-        }
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let target = if talk {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
         let result = run_device(&found, report, &options, &path, &bar, &stop)
             .with_context(|| format!("device [{index}] {}", report.name))?;
-        print!("{}", table::render(&result.workloads));
+        if talk {
+            print!("{}", table::render(&result.workloads));
+        }
         any_failed |= result.workloads.iter().any(|w| w.status == Status::Failed);
         // A complete run at the default path takes its place in the dataset: <id>.json.
         let path = if out.is_none() && result.complete {
@@ -119,10 +139,24 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         } else {
             " (incomplete: interrupted)"
         };
-        println!("wrote {}{state}", path.display());
-        if stop.load(Ordering::SeqCst) {
-            return Ok(ExitCode::from(130));
+        if talk {
+            println!("wrote {}{state}", path.display());
+        } else if quiet {
+            println!("{}", path.display());
         }
+        written.push(result);
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    if json {
+        match written.as_slice() {
+            [one] => println!("{}", serde_json::to_string_pretty(one)?),
+            all => println!("{}", serde_json::to_string_pretty(all)?),
+        }
+    }
+    if stop.load(Ordering::SeqCst) {
+        return Ok(ExitCode::from(130));
     }
     Ok(if any_failed {
         ExitCode::FAILURE

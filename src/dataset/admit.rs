@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::tree::files;
 use crate::model::{RunResult, Status, slug, vendor_name, write_file_atomic};
-use crate::policy::{Database, Precision};
+use crate::policy::{Database, rated};
 
 /// Throughput may exceed a datasheet figure by this fraction (boost clocks, rounding).
 const TOLERANCE: f64 = 0.05;
@@ -24,19 +24,17 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
             continue;
         };
         let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
-        if let (Some(tflops), Some(p)) = (t.tflops, Precision::of(w.precision.inputs)) {
-            // The fastest rated path for these inputs: any peak at this bit width or wider.
-            let peak = Precision::ALL
-                .iter()
-                .filter(|q| q.bits(19) >= p.bits(19))
-                .filter_map(|&q| spec.peak(q))
-                .fold(None::<f64>, |m, v| Some(m.map_or(v, |m| m.max(v))));
-            if let Some(peak) = peak.filter(|&pk| tflops > pk * (1.0 + TOLERANCE)) {
-                out.push(format!(
-                    "{at}: {tflops:.1} TFLOP/s at {} exceeds the {} datasheet peak of {peak:.1}",
-                    w.precision.inputs, chip.name
-                ));
-            }
+        // Against the peak of the unit the case ran on, at its precision.
+        let bound = t.tflops.zip(rated(&spec, w, r.source));
+        if let Some((tflops, peak)) = bound.filter(|(tf, p)| *tf > p.tflops * (1.0 + TOLERANCE)) {
+            out.push(format!(
+                "{at}: {tflops:.1} TFLOP/s on the {} units at {} exceeds the {} {} of {:.1}",
+                peak.unit,
+                w.precision.inputs,
+                chip.name,
+                peak.label(),
+                peak.tflops
+            ));
         }
         if w.bandwidth_bound() {
             if let Some(bw) = chip.memory_bandwidth_gbps {

@@ -23,6 +23,6 @@ pub use io::{MAX_FILE_BYTES, read_regular, write_file_atomic};
 pub use kinds::{KernelFamily, Numeric, Precision, Unit};
 pub use result::{
     BANDWIDTH_BOUND_INTENSITY, RunResult, SCHEMA, SchemaError, Settings, Source, Status,
-    Throughput, Tool, VERSION, WorkloadRecord, bandwidth_bound, copy_bandwidth,
+    Throughput, Tool, VERSION, WorkloadRecord, bandwidth_bound, copy_bandwidth, measured_peak,
 };
 pub use timing::{Budget, Method, Summary, Timing};

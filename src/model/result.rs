@@ -123,6 +123,34 @@ pub fn copy_bandwidth<'a>(records: impl IntoIterator<Item = &'a WorkloadRecord>)
         .fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
 }
 
+/// The measured ceiling of a compute-bound record, from `records` of the same run: for work on
+/// the matrix units the matrix-peak loop at the same operand and accumulator formats, for work
+/// on the vector units the FMA loop at the same input format; with its label ("matrix peak",
+/// "FMA peak"). None for the ceilings themselves, for bandwidth-bound work, or without one.
+pub fn measured_peak<'a>(
+    records: impl IntoIterator<Item = &'a WorkloadRecord> + Clone,
+    r: &WorkloadRecord,
+    source: Source,
+) -> Option<(f64, &'static str)> {
+    if r.bandwidth_bound() || matches!(r.workload.as_str(), "fma" | "matrix-peak") {
+        return None;
+    }
+    let (ceiling, label) = match r.unit(source) {
+        Unit::Matrix => ("matrix-peak", "matrix peak"),
+        Unit::Vector => ("fma", "FMA peak"),
+    };
+    records
+        .into_iter()
+        .filter(|c| c.workload == ceiling && c.status == Status::Ok)
+        .filter(|c| {
+            c.precision.inputs == r.precision.inputs
+                && (ceiling == "fma" || c.precision.accumulate == r.precision.accumulate)
+        })
+        .filter_map(|c| c.headline().map(|(v, _)| v))
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+        .map(|v| (v, label))
+}
+
 /// One variant of one workload at one shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

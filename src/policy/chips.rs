@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::{Precision, Spec, Unit};
-use crate::model::RunResult;
+use super::spec::{LicenceLetter, Peaks, Precision, Spec, Unit};
+use crate::model::{self, RunResult};
 
 const CHIPS_TOML: &str = include_str!("../../data/chips.toml");
 
@@ -25,6 +25,7 @@ pub enum ChipError {
 
 /// One accelerator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Chip {
     pub id: String,
     pub vendor: String,
@@ -32,11 +33,17 @@ pub struct Chip {
     pub year: Option<u32>,
     /// Designed or marketed for datacenters; absent when unknown (Epoch imports).
     pub datacenter: Option<bool>,
-    /// Dense peaks of a single-unit chip, TFLOP/s or TOPS.
-    #[serde(default)]
-    pub peaks: BTreeMap<Precision, f64>,
+    /// Dense peaks of a single-unit chip's vector units, TFLOP/s or TOPS.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vector: Peaks,
+    /// Dense peaks of its matrix units at full-precision accumulation.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub matrix: Peaks,
+    /// Dense peaks of its matrix units with FP16 accumulators, where those run faster.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub matrix_fp16_accumulate: Peaks,
     /// Processing units of a chip with several (each with its own peaks).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<Unit>,
     pub memory_bandwidth_gbps: Option<f64>,
     pub interconnect_gbps: Option<f64>,
@@ -49,8 +56,20 @@ pub struct Chip {
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
     /// Epoch AI's own TPP for imported rows, to compare with.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch_tpp: Option<f64>,
+    /// The chip's "Hardware name" in Epoch AI's dataset, where it has a row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch_name: Option<String>,
+    /// Figures that deliberately differ from Epoch's (`vector.fp16` and so on), with why.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub epoch_differs: BTreeMap<String, String>,
+    /// Commercially available in the United States when 91 FR 1684 was published
+    /// (2026-01-15); absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub us_commercial: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_letter: Option<LicenceLetter>,
 }
 
 impl Chip {
@@ -58,7 +77,9 @@ impl Chip {
         let units = if self.units.is_empty() {
             vec![Unit {
                 name: self.name.clone(),
-                peaks: self.peaks.clone(),
+                vector: self.vector.clone(),
+                matrix: self.matrix.clone(),
+                matrix_fp16_accumulate: self.matrix_fp16_accumulate.clone(),
             }]
         } else {
             self.units.clone()
@@ -70,6 +91,8 @@ impl Chip {
             memory_bandwidth_gbps: self.memory_bandwidth_gbps,
             interconnect_gbps: self.interconnect_gbps,
             hbm_density: None,
+            us_commercial: self.us_commercial,
+            licence_letter: self.licence_letter.clone(),
         }
     }
 }
@@ -149,6 +172,99 @@ pub struct EpochCheck {
     pub reason: Option<String>,
 }
 
+/// One figure of a database entry that disagrees with its Epoch AI row by more than 2%.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpochDifference {
+    /// `vector.fp32`, `matrix.fp16` and so on.
+    pub field: String,
+    pub ours: f64,
+    pub epoch: f64,
+    /// The entry's documented reason, if it lists one in `epoch_differs`.
+    pub reason: Option<String>,
+}
+
+/// Compares `chip`'s vector and matrix figures with `row`, its Epoch AI import, column by
+/// column: Epoch's FP32, FP16 (half precision) and FP64 with the vector rates (FP64 with the
+/// matrix rate where no vector one is listed), its TF32 and INT8/INT4 with the matrix rates,
+/// and its tensor FP16/BF16 and FP8 with the fastest matrix rate at either accumulator.
+pub fn epoch_differences(chip: &Chip, row: &Chip) -> Vec<EpochDifference> {
+    let fastest = |p: Precision| {
+        chip.matrix
+            .get(&p)
+            .into_iter()
+            .chain(chip.matrix_fp16_accumulate.get(&p))
+            .copied()
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+    };
+    let pairs: [(&str, Option<f64>, Option<f64>); 10] = [
+        (
+            "vector.fp32",
+            chip.vector.get(&Precision::Fp32).copied(),
+            row.vector.get(&Precision::Fp32).copied(),
+        ),
+        (
+            "vector.fp16",
+            chip.vector.get(&Precision::Fp16).copied(),
+            row.vector.get(&Precision::Fp16).copied(),
+        ),
+        (
+            "vector.fp64",
+            chip.vector
+                .get(&Precision::Fp64)
+                .or(chip.matrix.get(&Precision::Fp64))
+                .copied(),
+            row.vector.get(&Precision::Fp64).copied(),
+        ),
+        (
+            "matrix.tf32",
+            chip.matrix.get(&Precision::Tf32).copied(),
+            row.matrix.get(&Precision::Tf32).copied(),
+        ),
+        (
+            "matrix.fp16",
+            fastest(Precision::Fp16).or(fastest(Precision::Bf16)),
+            row.matrix.get(&Precision::Bf16).copied(),
+        ),
+        (
+            "matrix.fp8",
+            fastest(Precision::Fp8),
+            row.matrix.get(&Precision::Fp8).copied(),
+        ),
+        (
+            "matrix.int8",
+            chip.matrix.get(&Precision::Int8).copied(),
+            row.matrix.get(&Precision::Int8).copied(),
+        ),
+        (
+            "matrix.int4",
+            chip.matrix.get(&Precision::Int4).copied(),
+            row.matrix.get(&Precision::Int4).copied(),
+        ),
+        (
+            "matrix.fp4",
+            chip.matrix.get(&Precision::Fp4).copied(),
+            row.matrix.get(&Precision::Fp4).copied(),
+        ),
+        (
+            "vector.int16",
+            chip.vector.get(&Precision::Int16).copied(),
+            row.vector.get(&Precision::Int16).copied(),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter_map(|(field, ours, epoch)| {
+            let (ours, epoch) = (ours?, epoch?);
+            ((ours - epoch).abs() > 0.02 * epoch).then(|| EpochDifference {
+                field: field.to_string(),
+                ours,
+                epoch,
+                reason: chip.epoch_differs.get(field).cloned(),
+            })
+        })
+        .collect()
+}
+
 /// Compares the TPP computed from each imported row's peaks with Epoch's TPP column (within
 /// 0.5%), both ways of counting TF32.
 pub fn check_against_epoch(chips: &[Chip]) -> Vec<EpochCheck> {
@@ -190,31 +306,61 @@ pub fn check_against_epoch(chips: &[Chip]) -> Vec<EpochCheck> {
         .collect()
 }
 
-/// Epoch AI's columns for each precision (FLOP/s or OP/s). The tensor 16-bit column is the
-/// bf16 figure; the plain FP16 column the fp16 one.
-const EPOCH_PEAKS: [(&str, Precision); 10] = [
+/// Epoch AI's columns (FLOP/s or OP/s), with the execution unit and precision each quotes:
+/// FP64, FP32, "FP16 (half precision)" and INT16 are the vector units' rates; TF32, the tensor
+/// 16-bit column (the fastest FP16/BF16 rate, with FP16 accumulators on GeForce parts), FP8,
+/// INT8, INT4 and FP4 the matrix units'.
+const EPOCH_PEAKS: [(&str, model::Unit, Precision); 10] = [
     (
         "FP64 (double precision) performance (FLOP/s)",
+        model::Unit::Vector,
         Precision::Fp64,
     ),
     (
         "FP32 (single precision) performance (FLOP/s)",
+        model::Unit::Vector,
         Precision::Fp32,
     ),
     (
         "TF32 (TensorFloat-32) performance (FLOP/s)",
+        model::Unit::Matrix,
         Precision::Tf32,
     ),
-    ("Tensor-FP16/BF16 performance (FLOP/s)", Precision::Bf16),
+    (
+        "Tensor-FP16/BF16 performance (FLOP/s)",
+        model::Unit::Matrix,
+        Precision::Bf16,
+    ),
     (
         "FP16 (half precision) performance (FLOP/s)",
+        model::Unit::Vector,
         Precision::Fp16,
     ),
-    ("INT16 performance (OP/s)", Precision::Int16),
-    ("FP8 performance (FLOP/s)", Precision::Fp8),
-    ("INT8 performance (OP/s)", Precision::Int8),
-    ("INT4 performance (OP/s)", Precision::Int4),
-    ("FP4 performance (FLOP/s)", Precision::Fp4),
+    (
+        "INT16 performance (OP/s)",
+        model::Unit::Vector,
+        Precision::Int16,
+    ),
+    (
+        "FP8 performance (FLOP/s)",
+        model::Unit::Matrix,
+        Precision::Fp8,
+    ),
+    (
+        "INT8 performance (OP/s)",
+        model::Unit::Matrix,
+        Precision::Int8,
+    ),
+    (
+        "INT4 performance (OP/s)",
+        model::Unit::Matrix,
+        Precision::Int4,
+    ),
+    (
+        "FP4 performance (FLOP/s)",
+        model::Unit::Matrix,
+        Precision::Fp4,
+    ),
 ];
 
 /// Reads Epoch AI's ML hardware CSV into chip entries (ids `epoch:<name>`), converting its
@@ -229,9 +375,9 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
     let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let name_col = col("Hardware name").ok_or_else(|| err("no \"Hardware name\" column".into()))?;
-    let peak_cols: Vec<(usize, Precision)> = EPOCH_PEAKS
+    let peak_cols: Vec<(usize, model::Unit, Precision)> = EPOCH_PEAKS
         .iter()
-        .filter_map(|(h, p)| col(h).map(|i| (i, *p)))
+        .filter_map(|&(h, u, p)| col(h).map(|i| (i, u, p)))
         .collect();
     if peak_cols.is_empty() {
         return Err(err("none of Epoch's performance columns is present".into()));
@@ -270,13 +416,16 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
             Some(n) => n.to_string(),
             None => continue,
         };
-        let mut peaks = BTreeMap::new();
-        for &(i, p) in &peak_cols {
+        let (mut vector, mut matrix) = (Peaks::new(), Peaks::new());
+        for &(i, unit, p) in &peak_cols {
             if let Some(v) = number(Some(i))? {
-                peaks.insert(p, v / 1e12);
+                match unit {
+                    model::Unit::Vector => vector.insert(p, v / 1e12),
+                    model::Unit::Matrix => matrix.insert(p, v / 1e12),
+                };
             }
         }
-        if peaks.is_empty() {
+        if vector.is_empty() && matrix.is_empty() {
             continue;
         }
         let mut sources = BTreeMap::new();
@@ -297,7 +446,9 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
                 .and_then(|d| d.get(..4))
                 .and_then(|y| y.parse().ok()),
             datacenter: None,
-            peaks,
+            vector,
+            matrix,
+            matrix_fp16_accumulate: Peaks::new(),
             units: Vec::new(),
             memory_bandwidth_gbps: number(bw_col)?.map(|v| v / 1e9),
             interconnect_gbps: number(link_col)?.map(|v| v / 1e9),
@@ -306,6 +457,10 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
             estimates: Vec::new(),
             sources,
             epoch_tpp: number(tpp_col)?.map(|v| v / 1e12),
+            epoch_name: None,
+            epoch_differs: BTreeMap::new(),
+            us_commercial: None,
+            licence_letter: None,
         });
     }
     Ok(out)

@@ -1,14 +1,15 @@
 //! Measured beside rated: a result's throughput next to the legal figures of the chip it ran
 //! on. A measured TFLOP/s times the bit length is an "effective bit-weighted throughput", labelled
-//! as such and never as TPP; the ratio to the datasheet peak at that precision says how much of
-//! the rated figure the kernel reached.
+//! as such and never as TPP; the ratio to the datasheet peak of the unit (vector or matrix) and
+//! precision the kernel ran on says how much of that unit's rated figure it reached.
 
 use serde::Serialize;
 
 use super::chips::{Chip, Database};
+use super::rated::{Rated, rated};
 use super::rules::{Rule, Verdict, classify};
 use super::spec::Precision;
-use crate::model::{RunResult, Status};
+use crate::model::{self, RunResult, Status};
 
 /// One measured workload beside the chip's rated peak.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,10 +18,14 @@ pub struct MeasuredRate {
     pub variant: String,
     pub shape: String,
     pub precision: String,
+    /// The execution unit the kernel ran on.
+    pub unit: model::Unit,
     pub measured_tflops: f64,
     pub bits: u32,
     /// Measured TFLOP/s × bits: not TPP.
     pub effective_bit_weighted_throughput: f64,
+    /// The peak of the same unit and precision (see [`Rated`]).
+    pub rated: Option<Rated>,
     pub rated_peak_tflops: Option<f64>,
     pub measured_over_rated: Option<f64>,
 }
@@ -48,17 +53,19 @@ pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
             let tflops = w.throughput.as_ref()?.tflops?;
             let p = Precision::of(w.precision.inputs)?;
             let bits = p.bits(19);
-            let rated = spec.as_ref().and_then(|s| s.peak(p));
+            let rated = spec.as_ref().and_then(|s| rated(s, w, result.source));
             Some(MeasuredRate {
                 workload: w.workload.clone(),
                 variant: w.variant.clone(),
                 shape: w.shape_label(),
                 precision: w.precision.inputs.to_string(),
+                unit: w.unit(result.source),
                 measured_tflops: tflops,
                 bits,
                 effective_bit_weighted_throughput: tflops * f64::from(bits),
-                rated_peak_tflops: rated,
-                measured_over_rated: rated.map(|r| tflops / r),
+                rated_peak_tflops: rated.as_ref().map(|r| r.tflops),
+                measured_over_rated: rated.as_ref().map(|r| tflops / r.tflops),
+                rated,
             })
         })
         .collect();
@@ -102,25 +109,31 @@ impl Comparison {
             )),
         }
         out.push(
-            "Measured (effective bit-weighted throughput = measured TFLOP/s x bits; not TPP):"
+            "Measured (effective bit-weighted throughput = measured TFLOP/s x bits; not TPP), \
+             each against the peak of the unit and precision it ran on:"
                 .to_string(),
         );
         for m in &self.measured {
+            let rated = match &m.rated {
+                Some(r) if r.own_unit => format!("{} {:.1}", r.label(), r.tflops),
+                Some(r) => format!("bound {:.1} ({})", r.tflops, r.label()),
+                None => "no peak listed".to_string(),
+            };
             out.push(format!(
-                "  {:<8} {:<18} {:<22} {:<5} {:>9.2} TFLOP/s x {:>2} = {:>9.1}   rated {:>9}   measured/rated {}",
+                "  {:<8} {:<18} {:<22} {:<6} {:<5} {:>9.2} TFLOP/s x {:>2} = {:>9.1}   measured/rated {:<6} vs {rated}",
                 m.workload,
                 m.variant,
                 m.shape,
+                m.unit,
                 m.precision,
                 m.measured_tflops,
                 m.bits,
                 m.effective_bit_weighted_throughput,
-                m.rated_peak_tflops
-                    .map_or("-".to_string(), |r| format!("{r:.1}")),
                 m.measured_over_rated
-                    .map_or("-".to_string(), |r| format!("{r:.3}"))
+                    .map_or("-".to_string(), |r| format!("{r:.3}")),
             ));
         }
+        out.push(super::rules::DISCLAIMER.to_string());
         out.join("\n") + "\n"
     }
 }

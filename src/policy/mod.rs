@@ -4,9 +4,14 @@
 
 pub mod chips;
 pub mod measured;
+pub mod rated;
 pub mod rules;
 pub mod spec;
 
-pub use chips::{Chip, ChipError, Database, EpochCheck, check_against_epoch, import_epoch};
-pub use rules::{Class, Rule, Verdict, classify};
-pub use spec::{Precision, Spec, Unit, parse_peaks};
+pub use chips::{
+    Chip, ChipError, Database, EpochCheck, EpochDifference, check_against_epoch, epoch_differences,
+    import_epoch,
+};
+pub use rated::{Rated, rated};
+pub use rules::{Class, DISCLAIMER, LicenceReview, Met, Rule, Verdict, classify};
+pub use spec::{LicenceLetter, Peaks, Precision, Spec, Unit, parse_peaks};

@@ -5,17 +5,28 @@
 //!   not-datacenter note, and License Exception NAC/ACA eligibility.
 //! - `2024-12` (89 FR 96790): adds 3A090.c for HBM with memory bandwidth density > 2 GB/s/mm^2
 //!   (which excludes HBM co-packaged with a logic IC; the IC is classified by TPP/PD).
-//! - `2026-01` (91 FR 1684): China/Macau licence review is case-by-case for controlled chips
-//!   with TPP < 21,000 and DRAM bandwidth < 6,500 GB/s.
+//! - `2026-01` (91 FR 1684): not a new classification but a licence-review policy for exports
+//!   from the United States to China and Macau: case-by-case instead of a presumption of denial
+//!   for chips that meet its conditions. The chip is classified as under `2024-12`, and the
+//!   conditions are listed as met, not met or unknown ([`LicenceReview`]).
 //!
 //! Legal figures come from datasheet peaks only; a measured rate is never passed off as TPP.
+//! Nothing here is an official determination ([`DISCLAIMER`]).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::spec::{Precision, Spec};
+use super::spec::{LicenceLetter, Precision, Spec};
+
+/// The last line of every classification chipbench prints.
+pub const DISCLAIMER: &str =
+    "Computed from public datasheets by chipbench; not an official determination.";
+
+/// What a chip outside 3A090 may still be subject to.
+pub const OUTSIDE_NOTE: &str = "other controls may still apply: licence requirements imposed by \
+     letter, end-use and end-user rules, the Entity List";
 
 /// A rule vintage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,8 +74,9 @@ pub enum Class {
     A,
     #[serde(rename = "3A090.b")]
     B,
-    #[serde(rename = "not-controlled")]
-    NotControlled,
+    /// Meets neither 3A090.a nor 3A090.b. Other controls may still apply.
+    #[serde(rename = "outside-3A090")]
+    Outside,
     #[serde(rename = "undetermined")]
     Undetermined,
 }
@@ -74,7 +86,7 @@ impl Class {
         match self {
             Class::A => "3A090.a",
             Class::B => "3A090.b",
-            Class::NotControlled => "not-controlled",
+            Class::Outside => "outside-3A090",
             Class::Undetermined => "undetermined",
         }
     }
@@ -82,7 +94,7 @@ impl Class {
     /// Higher is more controlled; for the monotonicity property.
     pub fn severity(self) -> u8 {
         match self {
-            Class::NotControlled => 0,
+            Class::Outside => 0,
             Class::Undetermined => 1,
             Class::B => 2,
             Class::A => 3,
@@ -109,7 +121,7 @@ fn datacenter_2023(tpp: f64, pd: Option<f64>) -> Outcome {
     }
     if tpp < 1600.0 {
         return outcome(
-            Class::NotControlled,
+            Class::Outside,
             None,
             format!("TPP {tpp:.0} < 1600, below every 3A090 threshold"),
         );
@@ -144,7 +156,7 @@ fn datacenter_2023(tpp: f64, pd: Option<f64>) -> Outcome {
         )
     } else {
         outcome(
-            Class::NotControlled,
+            Class::Outside,
             None,
             format!("TPP {tpp:.0} with PD {pd:.2} meets neither 3A090.a nor 3A090.b"),
         )
@@ -163,7 +175,7 @@ fn rule_2023(tpp: f64, pd: Option<f64>, datacenter: bool) -> Outcome {
         )
     } else {
         outcome(
-            Class::NotControlled,
+            Class::Outside,
             None,
             format!(
                 "not designed or marketed for datacenters and TPP {tpp:.0} < 4800: excluded by \
@@ -175,7 +187,7 @@ fn rule_2023(tpp: f64, pd: Option<f64>, datacenter: bool) -> Outcome {
 
 fn rule_2022(tpp: f64, interconnect: Option<f64>) -> Outcome {
     if tpp < 4800.0 {
-        return outcome(Class::NotControlled, None, format!("TPP {tpp:.0} < 4800"));
+        return outcome(Class::Outside, None, format!("TPP {tpp:.0} < 4800"));
     }
     match interconnect {
         Some(i) if i >= 600.0 => outcome(
@@ -184,7 +196,7 @@ fn rule_2022(tpp: f64, interconnect: Option<f64>) -> Outcome {
             format!("TPP {tpp:.0} >= 4800 and interconnect {i:.0} GB/s >= 600"),
         ),
         Some(i) => outcome(
-            Class::NotControlled,
+            Class::Outside,
             None,
             format!("TPP {tpp:.0} >= 4800 but interconnect {i:.0} GB/s < 600"),
         ),
@@ -271,16 +283,162 @@ pub struct Verdict {
     pub nac_eligible: bool,
     pub explanation: String,
     pub tf32: String,
-    /// China/Macau review under the 2026-01 rule: "case-by-case", "presumption of denial" or
-    /// "undetermined"; absent for other vintages and uncontrolled chips.
-    pub china_review: Option<String>,
+    /// The January 2026 licence-review policy's conditions for this chip (2026-01 only).
+    pub licence_review: Option<LicenceReview>,
+    /// A licence requirement imposed on this chip by letter, where there is one.
+    pub licence_letter: Option<LicenceLetter>,
     pub hbm: Option<HbmNote>,
     pub headroom: Vec<Headroom>,
     pub nearest_threshold: f64,
 }
 
-/// TPP thresholds a chip can sit near, in all vintages.
-const TPP_THRESHOLDS: [f64; 4] = [1600.0, 2400.0, 4800.0, 21000.0];
+impl Rule {
+    /// The TPP thresholds this rule draws (2026-01: those of 3A090 and the licence policy's).
+    pub fn tpp_thresholds(self) -> &'static [f64] {
+        match self {
+            Rule::Oct2022 => &[4800.0],
+            Rule::Oct2023 | Rule::Dec2024 => &[1600.0, 2400.0, 4800.0],
+            Rule::Jan2026 => &[1600.0, 2400.0, 4800.0, REVIEW_TPP],
+        }
+    }
+}
+
+/// The January 2026 policy's ceilings: TPP and total DRAM bandwidth (GB/s), both strictly below.
+pub const REVIEW_TPP: f64 = 21000.0;
+pub const REVIEW_DRAM_GBPS: f64 = 6500.0;
+
+/// Whether one condition holds for a chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Met {
+    Met,
+    NotMet,
+    /// The datasheet cannot say (an exporter's certification, a missing figure).
+    Unknown,
+}
+
+impl Met {
+    pub fn name(self) -> &'static str {
+        match self {
+            Met::Met => "met",
+            Met::NotMet => "not met",
+            Met::Unknown => "unknown",
+        }
+    }
+
+    fn of(b: Option<bool>) -> Met {
+        match b {
+            Some(true) => Met::Met,
+            Some(false) => Met::NotMet,
+            None => Met::Unknown,
+        }
+    }
+}
+
+/// One condition of the January 2026 licence-review policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Condition {
+    pub condition: &'static str,
+    pub status: Met,
+    pub detail: String,
+}
+
+/// The January 2026 licence-review policy (91 FR 1684, in force 2026-01-15) applied to one
+/// chip: exports from the United States to China and Macau of chips below its ceilings that
+/// were commercially available in the US when it was published are reviewed case by case,
+/// instead of under a presumption of denial, when the exporter also certifies its conditions.
+/// A licence is still required; reexports and in-country transfers stay under a presumption of
+/// denial.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LicenceReview {
+    /// "case-by-case review ...", "presumption of denial ...", "not applicable ..." or
+    /// "undetermined ...".
+    pub policy: String,
+    pub conditions: Vec<Condition>,
+    /// The tariff band of the proclamation of 2026-01-14 the chip falls in, if any.
+    pub tariff: Option<String>,
+    /// DRAM bandwidth over the policy's ceiling.
+    pub bandwidth_ratio: Option<f64>,
+    pub source: &'static str,
+}
+
+const REVIEW_SOURCE: &str = "91 FR 1684 (FR Doc 2026-00789, RIN 0694-AK43), in force 2026-01-15";
+
+/// Proclamation 11002 of 2026-01-14 (Section 232; CBP CSMS #67400472): a 25% duty from
+/// 2026-01-15 on logic ICs with TPP and total DRAM bandwidth (GB/s) strictly inside either band.
+const TARIFF_BANDS: [((f64, f64), (f64, f64)); 2] = [
+    ((14000.0, 17500.0), (4500.0, 5000.0)),
+    ((20800.0, 21100.0), (5800.0, 6200.0)),
+];
+
+fn licence_review(spec: &Spec, tpp: f64, class: Class) -> LicenceReview {
+    let bw = spec.memory_bandwidth_gbps;
+    let exporter = |condition: &'static str| Condition {
+        condition,
+        status: Met::Unknown,
+        detail: "the exporter's to certify or arrange; no datasheet shows it".to_string(),
+    };
+    let conditions = vec![
+        Condition {
+            condition: "TPP below 21,000",
+            status: Met::of(Some(tpp < REVIEW_TPP)),
+            detail: format!("TPP {tpp:.0}"),
+        },
+        Condition {
+            condition: "total DRAM bandwidth below 6,500 GB/s",
+            status: Met::of(bw.map(|b| b < REVIEW_DRAM_GBPS)),
+            detail: bw.map_or("bandwidth unknown".to_string(), |b| format!("{b:.0} GB/s")),
+        },
+        Condition {
+            condition: "commercially available in the United States when the rule was published",
+            status: Met::of(spec.us_commercial),
+            detail: match spec.us_commercial {
+                Some(true) => "sold in the US".to_string(),
+                Some(false) => {
+                    "not a US product (made for China or sold outside the US)".to_string()
+                }
+                None => "not recorded in the chip database".to_string(),
+            },
+        },
+        exporter(
+            "exporter certifications: sufficient US supply, no diversion of foundry capacity \
+             from US customers, not barred by end-use or end-user controls",
+        ),
+        exporter(
+            "recipient security: know-your-customer procedures against unauthorised remote access",
+        ),
+        exporter("independent third-party testing in the United States before export"),
+        exporter("shipments to China and Macau at most 50% of those to US customers"),
+    ];
+    let chip_side = &conditions[..3];
+    let policy = if !matches!(class, Class::A | Class::B) {
+        "not applicable: the chip is outside 3A090".to_string()
+    } else if chip_side.iter().any(|c| c.status == Met::NotMet) {
+        "presumption of denial (a condition is not met)".to_string()
+    } else if chip_side.iter().all(|c| c.status == Met::Met) {
+        "case-by-case review, if the exporter meets the transaction conditions".to_string()
+    } else {
+        "undetermined (a figure is unknown)".to_string()
+    };
+    let tariff = bw.and_then(|b| {
+        TARIFF_BANDS
+            .iter()
+            .find(|((t0, t1), (b0, b1))| tpp > *t0 && tpp < *t1 && b > *b0 && b < *b1)
+            .map(|((t0, t1), (b0, b1))| {
+                format!(
+                    "inside the 25% Section 232 band TPP {t0:.0}-{t1:.0} with {b0:.0}-{b1:.0} \
+                     GB/s (Proclamation 11002 of 2026-01-14, on imports into the US)"
+                )
+            })
+    });
+    LicenceReview {
+        policy,
+        conditions,
+        tariff,
+        bandwidth_ratio: bw.map(|b| b / REVIEW_DRAM_GBPS),
+        source: REVIEW_SOURCE,
+    }
+}
 
 /// Classifies `spec` under `rule`. The spec must be valid ([`Spec::validate`]).
 pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
@@ -323,15 +481,7 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
             Class::B => dc == Some(true),
             _ => false,
         };
-    let controlled = matches!(o.class, Class::A | Class::B);
-    let china_review = (rule == Rule::Jan2026 && controlled).then(|| {
-        match (t19.value < 21000.0, spec.memory_bandwidth_gbps) {
-            (false, _) => "presumption of denial (TPP >= 21,000)".to_string(),
-            (true, Some(bw)) if bw < 6500.0 => "case-by-case".to_string(),
-            (true, Some(_)) => "presumption of denial (DRAM bandwidth >= 6,500 GB/s)".to_string(),
-            (true, None) => "undetermined (DRAM bandwidth unknown)".to_string(),
-        }
-    });
+    let licence_review = (rule == Rule::Jan2026).then(|| licence_review(spec, t19.value, o.class));
     let hbm = match (rule, spec.hbm_density) {
         (Rule::Dec2024 | Rule::Jan2026, Some(d)) => Some(HbmNote {
             memory_bandwidth_density: d,
@@ -343,7 +493,8 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
         }),
         _ => None,
     };
-    let headroom: Vec<Headroom> = TPP_THRESHOLDS
+    let headroom: Vec<Headroom> = rule
+        .tpp_thresholds()
         .iter()
         .map(|&th| Headroom {
             tpp_threshold: th,
@@ -368,15 +519,20 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
         Some(pd) => why.push_str(&format!(", performance density {pd:.2} per mm^2")),
         None => why.push_str(", performance density unknown (no die area)"),
     }
-    why.push_str(&format!(". Under the {rule} rule: {}", o.why));
+    let under = if rule == Rule::Jan2026 {
+        "Under 3A090 as amended through 2024-12".to_string()
+    } else {
+        format!("Under the {rule} rule")
+    };
+    why.push_str(&format!(". {under}: {}", o.why));
     if let Some(clause) = o.clause {
         why.push_str(&format!(", so {clause}"));
     }
     if nac_eligible {
         why.push_str("; eligible for License Exception NAC/ACA");
     }
-    if let Some(review) = &china_review {
-        why.push_str(&format!("; China/Macau licence review: {review}"));
+    if o.class == Class::Outside {
+        why.push_str(&format!("; outside 3A090, though {OUTSIDE_NOTE}"));
     }
     why.push('.');
     o.why = why;
@@ -393,7 +549,8 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
         nac_eligible,
         explanation: o.why,
         tf32,
-        china_review,
+        licence_review,
+        licence_letter: spec.licence_letter.clone(),
         hbm,
         headroom,
         nearest_threshold: nearest,
@@ -403,10 +560,14 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
 impl Verdict {
     /// The verdict in sentences.
     pub fn to_text(&self) -> String {
+        let under = if self.rule == Rule::Jan2026 {
+            "3A090 as amended through 2024-12 (the January 2026 licence policy follows)".to_string()
+        } else {
+            format!("the {} rule", self.rule)
+        };
         let mut out = vec![format!(
-            "{} under the {} rule{}",
+            "{}{} under {under}",
             self.classification.name(),
-            self.rule,
             self.clause.map(|c| format!(" ({c})")).unwrap_or_default()
         )];
         out.push(self.explanation.clone());
@@ -430,11 +591,45 @@ impl Verdict {
             .find(|h| h.tpp_threshold == self.nearest_threshold)
         {
             out.push(format!(
-                "Nearest threshold: TPP {:.0} (this chip: {:.2}x). The largest dense 16-bit rate \
-                 that stays under it is {:.1} TFLOP/s, or {:.1} TOPS at 8 bits.",
-                h.tpp_threshold, h.ratio, h.max_dense_16bit_tflops, h.max_dense_8bit_tops
+                "Nearest TPP threshold of the {} rule: {:.0} (this chip: {:.2}x). The largest \
+                 dense 16-bit rate that stays under it is {:.1} TFLOP/s, or {:.1} TOPS at 8 bits.",
+                self.rule,
+                h.tpp_threshold,
+                h.ratio,
+                h.max_dense_16bit_tflops,
+                h.max_dense_8bit_tops
             ));
         }
+        if let Some(r) = &self.licence_review {
+            out.push(format!(
+                "January 2026 licence-review policy for exports from the US to China and Macau \
+                 ({}): {}.",
+                r.source, r.policy
+            ));
+            for c in &r.conditions {
+                out.push(format!(
+                    "  [{}] {}: {}",
+                    c.status.name(),
+                    c.condition,
+                    c.detail
+                ));
+            }
+            if let Some(ratio) = r.bandwidth_ratio {
+                out.push(format!(
+                    "  DRAM bandwidth headroom: {ratio:.2}x the 6,500 GB/s ceiling."
+                ));
+            }
+            if let Some(t) = &r.tariff {
+                out.push(format!("  Tariff: {t}."));
+            }
+        }
+        if let Some(l) = &self.licence_letter {
+            out.push(format!(
+                "Licence requirement by letter ({}): {} Source: {}.",
+                l.date, l.summary, l.source
+            ));
+        }
+        out.push(DISCLAIMER.to_string());
         out.join("\n") + "\n"
     }
 }

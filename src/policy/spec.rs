@@ -1,6 +1,11 @@
-//! What a chip is, for the rules: dense peaks per precision and processing unit, die area,
-//! memory and interconnect bandwidth, and whether it is designed or marketed for datacenters;
-//! and the two numbers the rules are written in, TPP and performance density.
+//! What a chip is, for the rules: dense peaks per processing unit, execution unit (vector or
+//! matrix) and precision, die area, memory and interconnect bandwidth, and whether it is
+//! designed or marketed for datacenters; and the two numbers the rules are written in, TPP and
+//! performance density.
+//!
+//! TPP is legal arithmetic over every rate of a processing unit (vector and matrix alike: the
+//! rule takes the fastest); a measurement is compared only with the peak of the execution unit
+//! and precision it ran on ([`Spec::peak`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,7 +13,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Numeric;
+use crate::model::{self, Numeric};
 
 /// A precision a datasheet quotes a peak for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -120,11 +125,54 @@ impl FromStr for Precision {
     }
 }
 
-/// One processing unit (a GPU, a neural engine) with its dense peaks, in T(FL)OP/s.
+/// Dense peaks by precision, in TFLOP/s or TOPS.
+pub type Peaks = BTreeMap<Precision, f64>;
+
+/// One processing unit (a GPU, a neural engine) with its dense peaks per execution unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Unit {
     pub name: String,
-    pub peaks: BTreeMap<Precision, f64>,
+    /// The ordinary ALUs (CUDA cores, stream processors, vector units).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vector: Peaks,
+    /// The matrix units (tensor cores, matrix cores, MXUs, cubes) at full-precision
+    /// accumulation: FP32 for 16-bit and narrower floats, INT32 for integers, FP64 for FP64.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub matrix: Peaks,
+    /// The matrix units with FP16 accumulators, where that runs faster (GeForce and
+    /// workstation parts).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub matrix_fp16_accumulate: Peaks,
+}
+
+impl Unit {
+    /// Every (precision, rate) this unit quotes, on any execution unit.
+    pub fn rates(&self) -> impl Iterator<Item = (Precision, f64)> + '_ {
+        self.vector
+            .iter()
+            .chain(&self.matrix)
+            .chain(&self.matrix_fp16_accumulate)
+            .map(|(&p, &v)| (p, v))
+    }
+
+    /// The rate of execution unit `exec` at input precision `p` accumulating in `acc`: with
+    /// FP16 accumulators the faster FP16-accumulate rate where the unit has one.
+    pub fn peak(&self, exec: model::Unit, p: Precision, acc: Numeric) -> Option<f64> {
+        match exec {
+            model::Unit::Vector => self.vector.get(&p).copied(),
+            model::Unit::Matrix => {
+                let half = (acc == Numeric::F16)
+                    .then(|| self.matrix_fp16_accumulate.get(&p).copied())
+                    .flatten();
+                half.or_else(|| self.matrix.get(&p).copied())
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rates().next().is_none()
+    }
 }
 
 /// The figures the rules look at.
@@ -140,6 +188,23 @@ pub struct Spec {
     pub interconnect_gbps: Option<f64>,
     /// Memory bandwidth density of a co-packaged HBM stack, GB/s/mm^2 (the 2024 rule).
     pub hbm_density: Option<f64>,
+    /// Commercially available in the United States when the January 2026 rule was published;
+    /// `None` when unknown.
+    #[serde(default)]
+    pub us_commercial: Option<bool>,
+    /// A licence requirement imposed by letter (the April 2025 letters on H20-class chips).
+    #[serde(default)]
+    pub licence_letter: Option<LicenceLetter>,
+}
+
+/// A licence requirement imposed on a chip by letter rather than by the rule (the April 2025
+/// "is-informed" letters), dated and sourced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceLetter {
+    pub date: String,
+    pub summary: String,
+    pub source: String,
 }
 
 /// TPP and where it comes from.
@@ -157,11 +222,10 @@ impl Spec {
     pub fn tpp(&self, tf32_bits: u32) -> Option<Tpp> {
         let mut total = 0.0;
         let mut top: Option<(f64, Precision, f64)> = None;
-        for unit in &self.units {
+        for unit in self.units.iter().filter(|u| !u.is_empty()) {
             let best = unit
-                .peaks
-                .iter()
-                .map(|(&p, &v)| (v * f64::from(p.bits(tf32_bits)), p, v))
+                .rates()
+                .map(|(p, v)| (v * f64::from(p.bits(tf32_bits)), p, v))
                 .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))?;
             total += best.0;
             if top.is_none_or(|t| best.0 > t.0) {
@@ -180,25 +244,35 @@ impl Spec {
         self.die_area_mm2.map(|a| tpp / a)
     }
 
-    /// The chip-level peak at `p`: the sum over units that quote it.
-    pub fn peak(&self, p: Precision) -> Option<f64> {
-        let v: Vec<f64> = self
-            .units
+    /// The peak of execution unit `exec` at input precision `p` and accumulator `acc`: the
+    /// fastest processing unit that quotes it (a measurement runs on one of them).
+    pub fn peak(&self, exec: model::Unit, p: Precision, acc: Numeric) -> Option<f64> {
+        self.units
             .iter()
-            .filter_map(|u| u.peaks.get(&p).copied())
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum())
+            .filter_map(|u| u.peak(exec, p, acc))
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+    }
+
+    /// The fastest rate of any execution unit at `p` or a wider precision: a bound for a
+    /// measurement whose own unit has no published peak at `p`.
+    pub fn fastest_at_or_above(&self, p: Precision) -> Option<f64> {
+        self.units
+            .iter()
+            .flat_map(Unit::rates)
+            .filter(|(q, _)| q.bits(19) >= p.bits(19))
+            .map(|(_, v)| v)
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
     }
 
     /// Every figure must be finite and positive; a clear message for the first that is not.
     pub fn validate(&self) -> Result<(), String> {
         let check = |what: &str, v: f64| crate::input::positive(what, v).map(|_| ());
-        if self.units.iter().all(|u| u.peaks.is_empty()) {
+        if self.units.iter().all(Unit::is_empty) {
             return Err("no peak given: TPP needs at least one precision's dense peak".into());
         }
         for u in &self.units {
-            for (p, v) in &u.peaks {
-                check(&format!("peak {p}"), *v)?;
+            for (p, v) in u.rates() {
+                check(&format!("peak {p}"), v)?;
             }
         }
         for (what, v) in [
@@ -219,17 +293,25 @@ impl Spec {
 mod tests {
     use super::*;
 
+    fn unit(matrix: &[(Precision, f64)]) -> Unit {
+        Unit {
+            name: "chip".into(),
+            vector: Peaks::new(),
+            matrix: matrix.iter().copied().collect(),
+            matrix_fp16_accumulate: Peaks::new(),
+        }
+    }
+
     fn spec(peaks: &[(Precision, f64)]) -> Spec {
         Spec {
-            units: vec![Unit {
-                name: "chip".into(),
-                peaks: peaks.iter().copied().collect(),
-            }],
+            units: vec![unit(peaks)],
             die_area_mm2: Some(100.0),
             datacenter: Some(true),
             memory_bandwidth_gbps: None,
             interconnect_gbps: None,
             hbm_density: None,
+            us_commercial: None,
+            licence_letter: None,
         }
     }
 
@@ -266,12 +348,35 @@ mod tests {
     #[test]
     fn units_add_up() {
         let mut s = spec(&[(Precision::Fp32, 10.0)]);
-        s.units.push(Unit {
-            name: "npu".into(),
-            peaks: [(Precision::Int8, 20.0)].into_iter().collect(),
-        });
+        s.units.push(unit(&[(Precision::Int8, 20.0)]));
         assert_eq!(s.tpp(19).unwrap().value, 320.0 + 160.0);
-        assert_eq!(s.peak(Precision::Int8), Some(20.0));
+        assert_eq!(
+            s.peak(model::Unit::Matrix, Precision::Int8, Numeric::I8),
+            Some(20.0)
+        );
+    }
+
+    #[test]
+    fn peaks_belong_to_their_execution_unit() {
+        // An RTX 4090-like part: vector FP16 82.6, tensor FP16 165.2 (FP32 accumulate) and
+        // 330.3 with FP16 accumulators.
+        let mut u = unit(&[(Precision::Fp16, 165.2), (Precision::Bf16, 165.2)]);
+        u.vector.insert(Precision::Fp16, 82.6);
+        u.matrix_fp16_accumulate.insert(Precision::Fp16, 330.3);
+        let s = Spec {
+            units: vec![u],
+            ..spec(&[])
+        };
+        let (v, m) = (model::Unit::Vector, model::Unit::Matrix);
+        assert_eq!(s.peak(v, Precision::Fp16, Numeric::F16), Some(82.6));
+        assert_eq!(s.peak(m, Precision::Fp16, Numeric::F32), Some(165.2));
+        assert_eq!(s.peak(m, Precision::Fp16, Numeric::F16), Some(330.3));
+        // BF16 has no FP16-accumulate rate: the FP32-accumulate one applies.
+        assert_eq!(s.peak(m, Precision::Bf16, Numeric::F16), Some(165.2));
+        assert_eq!(s.peak(v, Precision::Bf16, Numeric::F32), None);
+        // TPP takes the fastest rate of all: 330.3 x 16.
+        assert!((s.tpp(19).unwrap().value - 5284.8).abs() < 1e-9);
+        assert_eq!(s.fastest_at_or_above(Precision::Fp16), Some(330.3));
     }
 
     #[test]

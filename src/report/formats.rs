@@ -1,11 +1,11 @@
 //! The plain report formats: a terminal table, Markdown, CSV and JSON, one small function each.
 
 use super::model::{DeviceReport, Report, Row};
-use super::table::{aligned, duration};
+use super::table::{aligned, duration, scaled};
 use crate::text::md_cell;
 
 fn value(r: &Row) -> String {
-    format!("{:.2} {}", r.value, r.unit)
+    scaled(r.value, r.unit)
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -19,10 +19,30 @@ fn ratio(r: &Row) -> String {
     }
 }
 
-/// A bandwidth-bound figure over the copy bandwidth measured in the same run.
-pub fn of_copy(r: &Row) -> String {
-    r.copy_fraction
-        .map_or("-".to_string(), |x| format!("{x:.2}x copy"))
+/// The share of the rated figure, with what it is rated against.
+pub fn of_peak(r: &Row) -> String {
+    match (r.utilization, &r.rated_against) {
+        (Some(u), Some(what)) => format!("{} of {what}", pct(Some(u))),
+        _ => "-".to_string(),
+    }
+}
+
+/// A figure over the ceiling measured in the same run: the copy bandwidth for bandwidth-bound
+/// work, the unit's peak loop for compute.
+pub fn of_measured(r: &Row) -> String {
+    // Two significant digits below 0.1, so a small share does not print as 0.00x.
+    let ratio = |x: f64| {
+        if x >= 0.1 {
+            format!("{x:.2}x")
+        } else {
+            format!("{x:.1e}x")
+        }
+    };
+    match (r.copy_fraction, r.peak_fraction, r.peak_label) {
+        (Some(x), _, _) => format!("{} copy", ratio(x)),
+        (None, Some(x), Some(label)) => format!("{} {label}", ratio(x)),
+        _ => "-".to_string(),
+    }
 }
 
 fn cells(r: &Row) -> [String; 10] {
@@ -34,8 +54,8 @@ fn cells(r: &Row) -> [String; 10] {
         duration(r.median_ns),
         format!("{:.1}%", r.cv * 100.0),
         value(r),
-        pct(r.utilization),
-        of_copy(r),
+        of_peak(r),
+        of_measured(r),
         ratio(r),
     ]
 }
@@ -49,7 +69,7 @@ const HEADER: [&str; 10] = [
     "cv",
     "throughput",
     "of datasheet",
-    "of copy",
+    "of measured ceiling",
     "vs vendor",
 ];
 

@@ -4,10 +4,10 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::formats::{of_copy, summary_lines};
+use super::formats::{of_measured, of_peak, summary_lines};
 use super::model::{DeviceReport, Report};
 use super::plots;
-use super::table::duration;
+use super::table::{duration, scaled};
 use crate::policy::Database;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}\
@@ -23,7 +23,7 @@ const COLUMNS: [&str; 10] = [
     "spread (min..max, cv)",
     "throughput",
     "of datasheet",
-    "of copy",
+    "of measured ceiling",
     "vs vendor",
 ];
 
@@ -92,9 +92,9 @@ fn device(d: &DeviceReport) -> Markup {
                             (duration(r.min_ns)) ".." (duration(r.max_ns)) ", "
                             (format!("{:.1}%", r.cv * 100.0))
                         }
-                        td.n { (format!("{:.2} {}", r.value, r.unit)) }
-                        td.n { (r.utilization.map_or("-".into(), |u| format!("{:.1}%", u * 100.0))) }
-                        td.n { (of_copy(r)) }
+                        td.n { (scaled(r.value, r.unit)) }
+                        td.n { (of_peak(r)) }
+                        td.n { (of_measured(r)) }
                         td {
                             @match (&r.vendor_variant, r.vendor_ratio) {
                                 (Some(v), Some(x)) => { (format!("{x:.2}x ")) (v) }

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::cost::{self, Catalog, Rate, Request};
 use crate::dataset::files;
-use crate::model::{RunResult, Source, Status, copy_bandwidth};
+use crate::model::{self, Numeric, RunResult, Source, Status, copy_bandwidth, measured_peak};
 use crate::policy::measured::{Comparison, compare};
-use crate::policy::{Database, Precision, Rule};
+use crate::policy::{Database, Precision, Rule, rated};
 
 /// One measured case (the best run of it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,14 +29,24 @@ pub struct Row {
     pub unit: &'static str,
     /// FLOP per byte of required traffic; absent for pure data movement.
     pub intensity: Option<f64>,
-    /// Value over the chip's datasheet peak at this precision (or memory bandwidth).
+    /// The execution unit the kernel ran on.
+    pub execution_unit: model::Unit,
+    /// Value over the datasheet peak of that unit at this precision (or the memory bandwidth,
+    /// for bandwidth-bound work).
     pub utilization: Option<f64>,
+    /// What `utilization` divides by, e.g. "vector fp16 peak 133.8" or "memory 4800 GB/s".
+    pub rated_against: Option<String>,
     /// The best vendor-library case on the same device, workload, shape and input precision.
     pub vendor_variant: Option<String>,
     pub vendor_ratio: Option<f64>,
     /// For bandwidth-bound work other than the copy: its GB/s over the best copy bandwidth
     /// measured in the same run (by chipbench or by the vendor library, as the row's source).
     pub copy_fraction: Option<f64>,
+    /// For compute-bound work: its value over its unit's measured peak in the same run (the
+    /// matrix-peak loop for the matrix units, the FMA loop for the vector units).
+    pub peak_fraction: Option<f64>,
+    /// "matrix peak" or "FMA peak", with `peak_fraction`.
+    pub peak_label: Option<&'static str>,
 }
 
 /// A reference training run at this device's measured rate.
@@ -51,9 +61,10 @@ pub struct CostLine {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ceilings {
     pub datasheet_bandwidth_gbps: Option<f64>,
-    /// (precision, TFLOP/s)
+    /// ("vector f32", TFLOP/s): the peak of each execution unit and precision.
     pub datasheet_compute: Vec<(String, f64)>,
     pub measured_bandwidth_gbps: Option<f64>,
+    /// ("matrix f16", TFLOP/s): the best measured case per execution unit and precision.
     pub measured_compute: Vec<(String, f64)>,
 }
 
@@ -136,10 +147,14 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
             let (Some((value, unit)), Some(timing)) = (w.headline(), &w.timing) else {
                 continue;
             };
-            let rated = if w.bandwidth_bound() {
+            let peak = measured_peak(&r.workloads, w, r.source);
+            let rated: Option<(f64, String)> = if w.bandwidth_bound() {
                 chip.and_then(|c| c.memory_bandwidth_gbps)
+                    .map(|bw| (bw, format!("memory {bw:.0} GB/s")))
             } else {
-                Precision::of(w.precision.inputs).and_then(|p| spec.as_ref()?.peak(p))
+                spec.as_ref()
+                    .and_then(|s| rated(s, w, r.source))
+                    .map(|p| (p.tflops, format!("{} {:.1}", p.label(), p.tflops)))
             };
             let row = Row {
                 source: source_name(r.source),
@@ -154,10 +169,14 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
                 value,
                 unit,
                 intensity: (w.flops_per_iter > 0.0).then(|| w.flops_per_iter / w.bytes_per_iter),
-                utilization: rated.map(|p| value / p),
+                execution_unit: w.unit(r.source),
+                utilization: rated.as_ref().map(|(p, _)| value / p),
+                rated_against: rated.map(|(_, label)| label),
                 vendor_variant: None,
                 vendor_ratio: None,
                 copy_fraction: w.copy_share(copy),
+                peak_fraction: peak.map(|(p, _)| value / p),
+                peak_label: peak.map(|(_, label)| label),
             };
             let key = (
                 row.source.clone(),
@@ -238,21 +257,26 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
             .map(|r| r.value)
             .fold(None::<f64>, |m, v| Some(m.map_or(v, |m| m.max(v))))
     };
+    // Ceilings per execution unit and precision, drawn and labelled separately.
+    let ceilings = [
+        (model::Unit::Vector, Numeric::F32),
+        (model::Unit::Vector, Numeric::F16),
+        (model::Unit::Matrix, Numeric::F16),
+    ];
     let mut measured_compute = Vec::new();
-    for p in ["f32", "f16"] {
-        if let Some(v) = best_of(&|r: &Row| r.unit == "TFLOP/s" && r.precision == p) {
-            measured_compute.push((p.to_string(), v));
+    let mut datasheet_compute = Vec::new();
+    for (unit, n) in ceilings {
+        let label = format!("{unit} {n}");
+        if let Some(v) = best_of(&|r: &Row| {
+            r.unit == "TFLOP/s" && r.execution_unit == unit && r.precision == n.name()
+        }) {
+            measured_compute.push((label.clone(), v));
+        }
+        let peak = Precision::of(n).and_then(|p| spec.as_ref()?.peak(unit, p, Numeric::F32));
+        if let Some(v) = peak {
+            datasheet_compute.push((label, v));
         }
     }
-    let datasheet_compute = spec
-        .as_ref()
-        .map(|s| {
-            [("f32", Precision::Fp32), ("f16", Precision::Fp16)]
-                .iter()
-                .filter_map(|(n, p)| s.peak(*p).map(|v| (n.to_string(), v)))
-                .collect()
-        })
-        .unwrap_or_default();
     let mut contributors: Vec<String> = runs.iter().filter_map(|r| r.contributor.clone()).collect();
     contributors.sort();
     contributors.dedup();

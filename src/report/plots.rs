@@ -7,6 +7,18 @@ use plotters::prelude::*;
 use super::model::{DeviceReport, Row};
 use crate::policy::{Database, Rule, classify};
 
+/// Okabe and Ito's palette: distinguishable with the common colour-vision deficiencies and in
+/// greyscale print, unlike red against green or cyan on white.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
+];
+
 const W: u32 = 720;
 const H: u32 = 440;
 
@@ -90,7 +102,7 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
         let roof = |tflops: f64, gbps: f64| {
             logspace(x0, x1, 80).map(move |ai| (ai, tflops.min(gbps * ai / 1e3)))
         };
-        let palette = [RED, BLUE, GREEN, MAGENTA];
+        let palette = PALETTE;
         for (i, (name, tflops)) in c.datasheet_compute.iter().enumerate() {
             if let Some(bw) = c.datasheet_bandwidth_gbps {
                 let color = palette[i % palette.len()].mix(0.35);
@@ -121,18 +133,39 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
                     });
             }
         }
-        let points = d
-            .rows
-            .iter()
-            .filter_map(|r| roofline_point(r).map(|(ai, v)| (ai, v, r)));
-        chart
-            .draw_series(points.map(|(ai, v, r)| {
-                let color = if r.source == "chipbench" { BLACK } else { CYAN };
-                Circle::new((ai, v), 3, color.filled())
-            }))
-            .map_err(|e| e.to_string())?
-            .label("measured cases (cyan: vendor library)")
-            .legend(|(x, y)| Circle::new((x + 8, y), 3, BLACK.filled()));
+        // Points keyed by workload (colour, in the legend) and source (a filled circle for
+        // chipbench, a hollow triangle for the vendor library).
+        let mut workloads: Vec<&str> = d.rows.iter().map(|r| r.workload.as_str()).collect();
+        workloads.sort_unstable();
+        workloads.dedup();
+        for (i, w) in workloads.iter().enumerate() {
+            let color = PALETTE[(i + 1) % PALETTE.len()];
+            let points: Vec<(f64, f64, bool)> = d
+                .rows
+                .iter()
+                .filter(|r| r.workload == *w)
+                .filter_map(|r| roofline_point(r).map(|(ai, v)| (ai, v, r.source == "chipbench")))
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(points.iter().map(|&(ai, v, ours)| {
+                    let style = if ours {
+                        color.filled()
+                    } else {
+                        color.stroke_width(2)
+                    };
+                    EmptyElement::at((ai, v))
+                        + Circle::new((0, 0), if ours { 3 } else { 0 }, style)
+                        + TriangleMarker::new((0, 0), if ours { 0 } else { 5 }, style)
+                }))
+                .map_err(|e| e.to_string())?
+                .label(format!(
+                    "{w} (filled: chipbench, triangles: vendor library)"
+                ))
+                .legend(move |(x, y)| Circle::new((x + 8, y), 3, color.filled()));
+        }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
@@ -322,10 +355,14 @@ mod tests {
             value,
             unit,
             intensity,
+            execution_unit: crate::model::Unit::Vector,
             utilization: None,
+            rated_against: None,
             vendor_variant: None,
             vendor_ratio: None,
             copy_fraction: None,
+            peak_fraction: None,
+            peak_label: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The terminal table: one row per workload case, every number with its unit, and a reason
 //! instead of a number for anything that did not run or did not pass.
 
-use crate::model::{Status, WorkloadRecord, copy_bandwidth};
+use crate::model::{Source, Status, WorkloadRecord, copy_bandwidth, measured_peak};
 
 /// Formats nanoseconds with a unit that keeps three or four significant digits.
 pub fn duration(ns: f64) -> String {
@@ -16,15 +16,32 @@ pub fn duration(ns: f64) -> String {
     }
 }
 
+/// A throughput in the unit that suits its size, so that no figure prints as 0.00: TFLOP/s
+/// from 1 up, else GFLOP/s or MFLOP/s; GB/s from 1 up, else MB/s.
+pub fn scaled(value: f64, unit: &str) -> String {
+    match unit {
+        "TFLOP/s" if value >= 1.0 => format!("{value:.2} TFLOP/s"),
+        "TFLOP/s" if value >= 1e-3 => format!("{:.1} GFLOP/s", value * 1e3),
+        "TFLOP/s" => format!("{:.1} MFLOP/s", value * 1e6),
+        "GB/s" if value >= 1.0 => format!("{value:.1} GB/s"),
+        "GB/s" => format!("{:.1} MB/s", value * 1e3),
+        other => format!("{value:.3} {other}"),
+    }
+}
+
 /// The record's figure with its unit; for bandwidth-bound work other than the copy itself,
-/// also its share of `copy_gbps`, the device's measured copy bandwidth.
-fn throughput(r: &WorkloadRecord, copy_gbps: Option<f64>) -> String {
+/// also its share of `copy_gbps`, the device's measured copy bandwidth; for compute on either
+/// unit, its share of that unit's measured peak (`peak`).
+fn throughput(r: &WorkloadRecord, copy_gbps: Option<f64>, peak: Option<(f64, &str)>) -> String {
+    let share = |tf: f64| {
+        peak.map(|(p, label)| format!(" ({:.2}x {label})", tf / p))
+            .unwrap_or_default()
+    };
     match r.headline() {
-        Some((tf, "TFLOP/s")) if tf >= 1.0 => format!("{tf:.2} TFLOP/s"),
-        Some((tf, "TFLOP/s")) => format!("{:.1} GFLOP/s", tf * 1e3),
-        Some((gbps, _)) => match r.copy_share(copy_gbps) {
-            Some(share) => format!("{gbps:.1} GB/s ({share:.2}x copy)"),
-            None => format!("{gbps:.1} GB/s"),
+        Some((tf, "TFLOP/s")) => format!("{}{}", scaled(tf, "TFLOP/s"), share(tf)),
+        Some((gbps, unit)) => match r.copy_share(copy_gbps) {
+            Some(share) => format!("{} ({share:.2}x copy)", scaled(gbps, unit)),
+            None => scaled(gbps, unit),
         },
         None => "-".to_string(),
     }
@@ -56,7 +73,7 @@ pub fn aligned<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> Strin
     out.join("\n") + "\n"
 }
 
-fn row(r: &WorkloadRecord, copy_gbps: Option<f64>) -> [String; 7] {
+fn row(r: &WorkloadRecord, all: &[WorkloadRecord], copy_gbps: Option<f64>) -> [String; 7] {
     let shape = r.shape_label();
     let (median, spread) = match (&r.timing, r.status) {
         (Some(t), Status::Ok) => (
@@ -82,12 +99,14 @@ fn row(r: &WorkloadRecord, copy_gbps: Option<f64>) -> [String; 7] {
         shape,
         median,
         spread,
-        throughput(r, copy_gbps),
+        throughput(r, copy_gbps, measured_peak(all, r, Source::Chipbench)),
         check,
     ]
 }
 
-/// Renders the records as an aligned table, followed by the reasons for anything not ok.
+/// Renders the records as an aligned table: a row for every case that ran or failed, the
+/// reason for each failure below it, and one line per unsupported variant with its reason
+/// once, however many shapes it covers.
 pub fn render(records: &[WorkloadRecord]) -> String {
     let header = [
         "workload",
@@ -99,14 +118,48 @@ pub fn render(records: &[WorkloadRecord]) -> String {
         "check",
     ];
     let copy = copy_bandwidth(records);
-    let rows: Vec<[String; 7]> = records.iter().map(|r| row(r, copy)).collect();
+    let rows: Vec<[String; 7]> = records
+        .iter()
+        .filter(|r| r.status != Status::Unsupported)
+        .map(|r| row(r, records, copy))
+        .collect();
     let mut out = aligned(header, &rows);
-    for r in records.iter().filter(|r| r.status != Status::Ok) {
+    let reason = |r: &WorkloadRecord| {
+        r.reason
+            .clone()
+            .unwrap_or_else(|| "no reason recorded".into())
+    };
+    for r in records.iter().filter(|r| r.status == Status::Failed) {
         out.push_str(&format!(
-            "{} {}: {}\n",
+            "FAILED {} {} {}: {}\n",
             r.workload,
             r.variant,
-            r.reason.as_deref().unwrap_or("no reason recorded")
+            r.shape_label(),
+            reason(r)
+        ));
+    }
+    // Unsupported variants, in run order, each once with its distinct reasons.
+    let mut unsupported: Vec<((&str, &str), usize, Vec<String>)> = Vec::new();
+    for r in records.iter().filter(|r| r.status == Status::Unsupported) {
+        let key = (r.workload.as_str(), r.variant.as_str());
+        let at = match unsupported.iter().position(|(k, ..)| *k == key) {
+            Some(at) => at,
+            None => {
+                unsupported.push((key, 0, Vec::new()));
+                unsupported.len() - 1
+            }
+        };
+        let entry = &mut unsupported[at];
+        entry.1 += 1;
+        if !entry.2.contains(&reason(r)) {
+            entry.2.push(reason(r));
+        }
+    }
+    for ((workload, variant), cases, reasons) in unsupported {
+        let shapes = if cases == 1 { "shape" } else { "shapes" };
+        out.push_str(&format!(
+            "unsupported {workload} {variant} ({cases} {shapes}): {}\n",
+            reasons.join("; ")
         ));
     }
     out
@@ -115,7 +168,7 @@ pub fn render(records: &[WorkloadRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Numeric, Precision, Throughput};
+    use crate::model::{Numeric, Precision, Throughput, Unit};
 
     fn record(workload: &str, flops: f64, bytes: f64, median_ns: f64) -> WorkloadRecord {
         WorkloadRecord {
@@ -145,15 +198,83 @@ mod tests {
         let all = [copy.clone(), decode.clone(), matmul.clone()];
         let bw = copy_bandwidth(&all);
         assert_eq!(bw, Some(2000.0));
-        assert_eq!(throughput(&copy, bw), "2000.0 GB/s");
-        assert_eq!(throughput(&decode, bw), "1000.0 GB/s (0.50x copy)");
-        assert_eq!(throughput(&decode, None), "1000.0 GB/s");
-        assert_eq!(throughput(&matmul, bw), "100.00 TFLOP/s");
+        assert_eq!(throughput(&copy, bw, None), "2000.0 GB/s");
+        assert_eq!(throughput(&decode, bw, None), "1000.0 GB/s (0.50x copy)");
+        assert_eq!(throughput(&decode, None, None), "1000.0 GB/s");
+        assert_eq!(throughput(&matmul, bw, None), "100.00 TFLOP/s");
         assert_eq!(decode.copy_share(bw), Some(0.5));
         assert_eq!(copy.copy_share(bw), None);
         assert_eq!(matmul.copy_share(bw), None);
         assert_eq!(decode.headline(), Some((1000.0, "GB/s")));
         assert_eq!(matmul.headline(), Some((100.0, "TFLOP/s")));
+    }
+
+    #[test]
+    fn compute_shows_its_share_of_its_units_measured_peak() {
+        // Every record here is f16 inputs with f32 accumulation, 100 FLOP/byte.
+        let unit = |mut r: WorkloadRecord, u| {
+            r.unit = Some(u);
+            r
+        };
+        let peak = unit(record("matrix-peak", 4e11, 4e9, 1e6), Unit::Matrix);
+        let coop = unit(record("matmul", 1e11, 1e9, 1e6), Unit::Matrix);
+        let fma = unit(record("fma", 2e11, 2e9, 1e6), Unit::Vector);
+        let tiled = unit(record("matmul", 5e10, 5e8, 1e6), Unit::Vector);
+        let all = [peak.clone(), coop.clone(), fma.clone(), tiled.clone()];
+        let render =
+            |r: &WorkloadRecord| throughput(r, None, measured_peak(&all, r, Source::Chipbench));
+        assert_eq!(render(&coop), "100.00 TFLOP/s (0.25x matrix peak)");
+        assert_eq!(render(&tiled), "50.00 TFLOP/s (0.25x FMA peak)");
+        // The ceilings themselves carry no share.
+        assert_eq!(render(&peak), "400.00 TFLOP/s");
+        assert_eq!(render(&fma), "200.00 TFLOP/s");
+        // Another accumulator is another ceiling: none measured, no share.
+        let mut f16acc = coop.clone();
+        f16acc.precision.accumulate = Numeric::F16;
+        assert_eq!(measured_peak(&all, &f16acc, Source::Chipbench), None);
+    }
+
+    #[test]
+    fn unsupported_variants_take_one_line_and_failures_stay_loud() {
+        let no = |variant: &str, shape: u64| {
+            let mut r = record("matmul", 1e11, 1e9, 1e6);
+            r.variant = variant.to_string();
+            r.shape.insert("m".into(), shape);
+            r.status = Status::Unsupported;
+            r.throughput = None;
+            r.reason = Some("the adapter has no cooperative matrices".into());
+            r
+        };
+        let mut failed = record("gemv", 1e9, 1e9, 1e6);
+        failed.status = Status::Failed;
+        failed.throughput = None;
+        failed.reason = Some("check failed: error 1e-1".into());
+        let records = [
+            no("coop-f16-f32acc", 1),
+            no("coop-f16-f32acc", 2),
+            no("coop-f16-f16acc", 1),
+            record("fma", 2e11, 2e9, 1e6),
+            failed,
+        ];
+        let out = render(&records);
+        assert_eq!(out.matches("no cooperative matrices").count(), 2, "{out}");
+        assert!(out.contains("unsupported matmul coop-f16-f32acc (2 shapes): the adapter"));
+        assert!(out.contains("FAILED gemv v : check failed"), "{out}");
+        // Rows: the header, fma and the failed gemv; no row for an unsupported case.
+        assert_eq!(out.lines().filter(|l| l.starts_with("matmul")).count(), 0);
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("gemv") && l.contains("FAILED"))
+        );
+    }
+
+    #[test]
+    fn small_figures_change_unit_rather_than_print_zero() {
+        assert_eq!(scaled(153.894, "TFLOP/s"), "153.89 TFLOP/s");
+        assert_eq!(scaled(0.0712, "TFLOP/s"), "71.2 GFLOP/s");
+        assert_eq!(scaled(0.000_09, "TFLOP/s"), "90.0 MFLOP/s");
+        assert_eq!(scaled(4245.3, "GB/s"), "4245.3 GB/s");
+        assert_eq!(scaled(0.25, "GB/s"), "250.0 MB/s");
     }
 
     #[test]

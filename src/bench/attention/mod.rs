@@ -314,7 +314,7 @@ fn tuned<C: KernelConfig>(
         |cfg| {
             let kernel = ctx.kernel(
                 &format!("attention-{}-{cfg}", case.variant),
-                &emulation::applied(build, ShaderCode::Wgsl(cfg.source())),
+                &build.code(ShaderCode::Wgsl(cfg.source())),
                 &[
                     Binding::ReadOnly(&q),
                     Binding::ReadOnly(&k),

@@ -249,7 +249,10 @@ mod tests {
             assert!(c.workgroup_bytes() <= 49152, "{c}");
         }
         // The emulated kernel's tests run on lavapipe, which has 32 KiB of workgroup memory.
-        let emulated = Build { emulate_coop: true };
+        let emulated = Build {
+            emulate_coop: true,
+            ..Build::default()
+        };
         let fitting: Vec<&Config> = CONFIGS
             .iter()
             .filter(|c| c.workgroup_bytes() + extra_bytes(emulated, SUBGROUPS) <= 32768)

@@ -228,7 +228,7 @@ fn tuned<C: KernelConfig>(
             let (code, groups) = cfg.kernel(inputs.m, inputs.n);
             let kernel = ctx.kernel(
                 &format!("matmul-{}-{cfg}", case.variant),
-                &emulation::applied(build, code),
+                &build.code(code),
                 &[
                     Binding::ReadOnly(&ops.a),
                     Binding::ReadOnly(&ops.b),
