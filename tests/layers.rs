@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 /// Each top-level module and the modules it may import.
-const ALLOWED: [(&str, &[&str]); 11] = [
+const ALLOWED: [(&str, &[&str]); 12] = [
     ("text", &[]),
     ("input", &[]),
     ("model", &["input"]),
@@ -17,6 +17,7 @@ const ALLOWED: [(&str, &[&str]); 11] = [
     ("dataset", &["model", "policy", "text"]),
     ("cost", &["model", "input"]),
     ("report", &["model", "policy", "dataset", "cost", "text"]),
+    ("compare", &["model", "dataset", "report", "text"]),
     ("run", &["bench", "device", "model", "policy"]),
     ("lib", &[]),
 ];
