@@ -6,10 +6,11 @@
 //!
 //! Data flows one way:
 //! `device` (wgpu) -> `bench` (workloads) -> `run` -> `model` (the result file) -> `dataset`,
-//! `policy`, `cost`, `report`. The result model imports nothing above it; the device layer
-//! knows no workload, chip or report; the readers of results never touch wgpu.
+//! `policy`, `cost`, `report`, `compare`. The result model imports nothing above it; the device
+//! layer knows no workload, chip or report; the readers of results never touch wgpu.
 
 pub mod bench;
+pub mod compare;
 pub mod cost;
 pub mod dataset;
 pub mod device;
@@ -17,5 +18,6 @@ pub mod input;
 pub mod model;
 pub mod policy;
 pub mod report;
+pub mod rng;
 pub mod run;
 pub mod text;

@@ -7,16 +7,18 @@ use std::fs;
 use std::path::Path;
 
 /// Each top-level module and the modules it may import.
-const ALLOWED: [(&str, &[&str]); 11] = [
+const ALLOWED: [(&str, &[&str]); 13] = [
     ("text", &[]),
     ("input", &[]),
+    ("rng", &[]),
     ("model", &["input"]),
     ("device", &["model"]),
-    ("bench", &["device", "model", "input"]),
+    ("bench", &["device", "model", "input", "rng"]),
     ("policy", &["model", "input"]),
     ("dataset", &["model", "policy", "text"]),
     ("cost", &["model", "input"]),
     ("report", &["model", "policy", "dataset", "cost", "text"]),
+    ("compare", &["model", "dataset", "report", "text", "rng"]),
     ("run", &["bench", "device", "model", "policy"]),
     ("lib", &[]),
 ];

@@ -4,6 +4,7 @@
 
 mod chips;
 mod classify;
+mod compare;
 mod cost;
 mod dataset;
 mod devices;
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use classify::ClassifyArgs;
+pub use compare::CompareArgs;
 pub use cost::CostArgs;
 pub use dataset::DatasetCommand;
 pub use report::Format;
@@ -70,6 +72,9 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Each case of one or more results against a baseline: the ratio of throughput, its 95%
+    /// bootstrap interval, and a verdict where the interval excludes 1.
+    Compare(CompareArgs),
 }
 
 /// An error that ends the command: printed as one line, exit code 2.
@@ -97,6 +102,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Report { paths, format, out } => {
             report::report_cmd(&paths, format, out.as_deref())
         }
+        Command::Compare(args) => compare::compare_cmd(&args),
     }
 }
 
