@@ -49,6 +49,15 @@ fn quick_run_writes_a_valid_complete_result() {
     for column in ["workload", "median", "throughput", "check"] {
         assert!(stdout.contains(column), "{stdout}");
     }
+    // Nothing on stderr but chipbench's own notes; the summary and the next commands follow
+    // the table; an unsupported variant takes one line, however many shapes it has.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.lines().all(|l| l.starts_with("note: ")), "{stderr}");
+    assert!(
+        stdout.contains("\nsummary:\n") && stdout.contains("go deeper:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("chipbench classify --result"), "{stdout}");
 
     let result = RunResult::read(&path).expect("valid result");
     assert!(result.complete);
@@ -73,9 +82,20 @@ fn quick_run_writes_a_valid_complete_result() {
         assert!(
             stdout
                 .lines()
-                .any(|l| l.starts_with(id) && l.contains(" GB/s (") && l.contains("x copy)")),
+                .any(|l| l.starts_with(id) && l.contains("B/s (") && l.contains("x copy)")),
             "{stdout}"
         );
+    }
+    for w in result
+        .workloads
+        .iter()
+        .filter(|w| w.status == Status::Unsupported)
+    {
+        let mentions = stdout
+            .lines()
+            .filter(|l| l.contains(&format!(" {} {} ", w.workload, w.variant)))
+            .count();
+        assert_eq!(mentions, 1, "{} {}: {stdout}", w.workload, w.variant);
     }
     for w in &result.workloads {
         // Every record names its unit and kernel family; the cooperative-matrix ones (the

@@ -8,7 +8,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use chipbench::cost::Catalog;
 use chipbench::model::RunResult;
+use chipbench::policy::Database;
+use chipbench::report::{model, summary};
 use common::{Need, needs, plain};
 
 const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
@@ -103,19 +106,8 @@ fn html_report_renders_in_chromium() {
     ]);
     let profile = scratch("profile");
     let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &format!("--user-data-dir={}", profile.display()),
-            "--dump-dom",
-            &format!("file://{}", html.display()),
-        ])
+        .args(chromium_args(&profile))
+        .args(["--dump-dom", &format!("file://{}", html.display())])
         .output()
         .expect("run chromium");
     let dom = String::from_utf8_lossy(&out.stdout);
@@ -137,6 +129,92 @@ fn html_report_renders_in_chromium() {
         dom.contains("&lt;script&gt;"),
         "the device name is shown as text"
     );
+    // Read at a glance: a headline and one table per workload for each device, and no
+    // throughput printed as 0.00.
+    assert_eq!(dom.matches("class=\"headline\"").count(), 2);
+    assert!(
+        dom.matches("class=\"workload\"").count() >= 6,
+        "per-workload tables"
+    );
+    for zero in [">0.00 TFLOP/s", ">0.00 GB/s", ">0.00 GFLOP/s"] {
+        assert!(!dom.contains(zero), "{zero} in the report");
+    }
+
+    // It renders: a screenshot at 1400 px holds a page, and nothing is wider than the window.
+    let shot = dir.join("report.png");
+    let out = Command::new(browser)
+        .args(chromium_args(&profile))
+        .args([
+            "--window-size=1400,2000",
+            &format!("--screenshot={}", shot.display()),
+            &format!("file://{}", html.display()),
+        ])
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = fs::read(&shot).expect("a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 50_000,
+        "{} bytes",
+        png.len()
+    );
+    // A page that loads the report in a 1400 px frame and writes its scroll width.
+    let harness = dir.join("harness.html");
+    fs::write(
+        &harness,
+        "<html><body style=\"margin:0\"><iframe id=\"f\" src=\"report.html\" \
+         style=\"width:1400px;height:900px;border:0\"></iframe><pre id=\"out\">pending</pre>\
+         <script>document.getElementById('f').onload = function() { var d = \
+         this.contentDocument.documentElement; document.getElementById('out').textContent = \
+         'width ' + d.scrollWidth + ' of ' + this.clientWidth; };</script></body></html>",
+    )
+    .unwrap();
+    let out = Command::new(browser)
+        .args(chromium_args(&profile))
+        .args([
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            &format!("file://{}", harness.display()),
+        ])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let at = dom.find("width ").expect("the frame reported its width");
+    let nums: Vec<u32> = dom[at..]
+        .split_whitespace()
+        .filter_map(|w| {
+            let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .take(2)
+        .collect();
+    assert!(
+        nums.len() == 2 && nums[0] <= nums[1],
+        "content wider than 1400 px: {nums:?}"
+    );
+}
+
+/// Headless Chromium with a throwaway profile and nothing reaching the network.
+fn chromium_args(profile: &Path) -> Vec<String> {
+    [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect()
 }
 
 fn bandwidth_bound_rows_carry_their_share_of_the_copy() {
@@ -179,8 +257,47 @@ fn bandwidth_bound_rows_carry_their_share_of_the_copy() {
     );
 }
 
+fn the_headline_answers_the_first_questions() {
+    let db = Database::load().unwrap();
+    let catalog = Catalog::load().unwrap();
+    let r = RunResult::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join(H200)).unwrap();
+    let report = model::build(&db, &catalog, std::slice::from_ref(&r), Vec::new());
+    let lines = summary::headline(&report.devices[0]);
+    let text = lines.join("\n");
+    for want in [
+        "NVIDIA H200 is chip nvidia-h200-sxm (NVIDIA H200 SXM).",
+        "Best vector f32: 63.67 TFLOP/s (fma f32), 95.2% of vector fp32 peak 66.9.",
+        "Best vector f16: 126.66 TFLOP/s (fma f16), 94.7% of vector fp16 peak 133.8.",
+        "Best matrix f16: 161.62 TFLOP/s (matmul coop-f16-f16acc), 16.3% of matrix fp16 peak 989.4.",
+        "Best memory: 4245.3 GB/s (copy vec4x4), 88.4% of memory 4800 GB/s.",
+        "TPP 15831",
+    ] {
+        assert!(text.contains(want), "{want} missing from:\n{text}");
+    }
+    // A CPU adapter's numbers describe the CPU: no chip lines.
+    let mut cpu = r.clone();
+    cpu.device.device_type = chipbench::model::DeviceKind::Cpu;
+    cpu.device.name = "llvmpipe (LLVM 15.0.6, 256 bits)".into();
+    cpu.seal();
+    let report = model::build(&db, &catalog, &[cpu], Vec::new());
+    let text = summary::headline(&report.devices[0]).join("\n");
+    assert!(
+        text.contains("describe this machine's CPU") && !text.contains("TPP"),
+        "{text}"
+    );
+    assert!(
+        summary::next_steps("r.json")
+            .iter()
+            .any(|l| l == "chipbench classify --result r.json")
+    );
+}
+
 fn main() {
     common::run(vec![
+        plain(
+            "the_headline_answers_the_first_questions",
+            the_headline_answers_the_first_questions,
+        ),
         plain(
             "every_format_reports_the_dataset",
             every_format_reports_the_dataset,

@@ -11,11 +11,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::Fatal;
 use chipbench::bench::{self, Workload};
+use chipbench::cost::Catalog;
 use chipbench::dataset;
 use chipbench::device::{DeviceChoice, discover};
 use chipbench::model::{Status, slug};
 use chipbench::policy::Database;
-use chipbench::report::table;
+use chipbench::report::{model, summary, table};
 use chipbench::run::{RunOptions, default_path, run_device, with_chips};
 
 #[derive(clap::Args)]
@@ -62,7 +63,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
     let found = discover();
     let choice = DeviceChoice::parse(&args.device);
     let chosen = found.select(&choice).map_err(|e| anyhow!(e))?;
-    let devices = with_chips(&found, &Database::load()?);
+    let db = Database::load()?;
+    let catalog = Catalog::load()?;
+    let devices = with_chips(&found, &db);
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || {
@@ -141,6 +144,18 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         };
         if talk {
             println!("wrote {}{state}", path.display());
+            // What the numbers mean, from the same model the report uses.
+            let report = model::build(&db, &catalog, std::slice::from_ref(&result), Vec::new());
+            println!("\nsummary:");
+            for d in &report.devices {
+                for line in summary::headline(d) {
+                    println!("  {line}");
+                }
+            }
+            println!("go deeper:");
+            for line in summary::next_steps(&path.display().to_string()) {
+                println!("  {line}");
+            }
         } else if quiet {
             println!("{}", path.display());
         }

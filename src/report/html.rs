@@ -4,15 +4,17 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::formats::{of_measured, of_peak, summary_lines};
-use super::model::{DeviceReport, Report};
-use super::plots;
+use super::formats::{of_measured, of_peak};
+use super::model::{Cell, DeviceReport, Report, WorkloadTable};
 use super::table::{duration, scaled};
+use super::{plots, summary};
 use crate::policy::Database;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}\
 table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:left}\
-th{background:#f3f3f3}td.n{text-align:right}figure{margin:1em 0}.note{color:#555;font-size:13px}";
+th{background:#f3f3f3}td.n{text-align:right}figure{margin:1em 0}.note{color:#555;font-size:13px}\
+table{max-width:100%}td,th{overflow-wrap:anywhere}svg{max-width:100%;height:auto}\
+.headline{background:#f6f8fa;border-left:4px solid #0072b2;padding:.3em 1em}.headline p{margin:.4em 0}";
 
 const COLUMNS: [&str; 10] = [
     "source",
@@ -79,7 +81,17 @@ fn device(d: &DeviceReport) -> Markup {
                     " Contributed by: " (d.contributors.join(", ")) "."
                 }
             }
-            table {
+            div.headline {
+                @for line in summary::headline(d) {
+                    p { (line) }
+                }
+            }
+            @for t in d.by_workload() {
+                (workload_table(&t))
+            }
+            details {
+                summary { "Every case with its timing statistics" }
+                table {
                 tr { @for c in COLUMNS { th { (c) } } }
                 @for r in &d.rows {
                     tr {
@@ -103,13 +115,40 @@ fn device(d: &DeviceReport) -> Markup {
                         }
                     }
                 }
-            }
-            @for line in summary_lines(d) {
-                p { (line) }
+                }
             }
             figure.roofline { (chart(plots::roofline(d))) }
             @if !d.cost.is_empty() {
                 figure.cost { (chart(plots::cost_chart(d))) }
+            }
+        }
+    }
+}
+
+/// One workload's table: a row per shape and precision, chipbench's variants, the vendor
+/// library's, and the ratio of the best of each.
+fn workload_table(t: &WorkloadTable) -> Markup {
+    let cell = |c: &Cell| c.map_or("-".to_string(), |(v, unit)| scaled(v, unit));
+    html! {
+        h3 { (t.workload) }
+        table.workload {
+            tr {
+                th { "shape" }
+                th { "precision" }
+                @for v in &t.chipbench { th { "chipbench " (v) } }
+                @for v in &t.vendor { th { (v) } }
+                @if !t.vendor.is_empty() { th { "chipbench / vendor" } }
+            }
+            @for r in &t.rows {
+                tr {
+                    td { (r.shape) }
+                    td { (r.precision) }
+                    @for c in &r.chipbench { td.n { (cell(c)) } }
+                    @for c in &r.vendor { td.n { (cell(c)) } }
+                    @if !t.vendor.is_empty() {
+                        td.n { (r.ratio.map_or("-".to_string(), |x| format!("{x:.2}x"))) }
+                    }
+                }
             }
         }
     }

@@ -5,4 +5,5 @@ pub mod formats;
 pub mod html;
 pub mod model;
 pub mod plots;
+pub mod summary;
 pub mod table;

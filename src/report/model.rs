@@ -71,6 +71,8 @@ pub struct Ceilings {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceReport {
     pub device: String,
+    /// A CPU implementation such as lavapipe: the numbers describe the host CPU.
+    pub cpu: bool,
     pub chip: Option<String>,
     pub chip_name: Option<String>,
     pub runs: usize,
@@ -82,6 +84,100 @@ pub struct DeviceReport {
     pub cost: Vec<CostLine>,
     pub chips_to_match_deepseek_v3: Option<f64>,
     pub ceilings: Ceilings,
+}
+
+/// One workload's cases on a device, pivoted to be read at a glance: a row per shape and input
+/// precision, a column per chipbench variant and per vendor-library variant, and the best
+/// chipbench figure over the best vendor one at that shape and precision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadTable {
+    pub workload: String,
+    pub chipbench: Vec<String>,
+    pub vendor: Vec<String>,
+    pub rows: Vec<PivotRow>,
+}
+
+/// (value, unit) of one variant at one shape, where it ran.
+pub type Cell = Option<(f64, &'static str)>;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PivotRow {
+    pub shape: String,
+    pub precision: String,
+    pub chipbench: Vec<Cell>,
+    pub vendor: Vec<Cell>,
+    /// Best chipbench over best vendor library, where both ran.
+    pub ratio: Option<f64>,
+}
+
+impl DeviceReport {
+    /// The rows pivoted per workload, in the order the workloads first appear.
+    pub fn by_workload(&self) -> Vec<WorkloadTable> {
+        let mut tables: Vec<WorkloadTable> = Vec::new();
+        let ours = |r: &Row| r.source == "chipbench";
+        for r in &self.rows {
+            if !tables.iter().any(|t| t.workload == r.workload) {
+                tables.push(WorkloadTable {
+                    workload: r.workload.clone(),
+                    chipbench: Vec::new(),
+                    vendor: Vec::new(),
+                    rows: Vec::new(),
+                });
+            }
+            let t = tables
+                .iter_mut()
+                .find(|t| t.workload == r.workload)
+                .expect("just added");
+            let columns = if ours(r) {
+                &mut t.chipbench
+            } else {
+                &mut t.vendor
+            };
+            if !columns.contains(&r.variant) {
+                columns.push(r.variant.clone());
+            }
+        }
+        for t in &mut tables {
+            let rows = self.rows.iter().filter(|r| r.workload == t.workload);
+            let mut keys: Vec<(String, String)> = Vec::new();
+            for r in rows.clone() {
+                let key = (r.shape.clone(), r.precision.clone());
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+            for (shape, precision) in keys {
+                let at = |mine: bool, variant: &str| -> Cell {
+                    rows.clone()
+                        .find(|r| {
+                            ours(r) == mine
+                                && r.variant == variant
+                                && r.shape == shape
+                                && r.precision == precision
+                        })
+                        .map(|r| (r.value, r.unit))
+                };
+                let chipbench: Vec<Cell> = t.chipbench.iter().map(|v| at(true, v)).collect();
+                let vendor: Vec<Cell> = t.vendor.iter().map(|v| at(false, v)).collect();
+                let best = |cells: &[Cell]| {
+                    cells
+                        .iter()
+                        .flatten()
+                        .map(|(v, _)| *v)
+                        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+                };
+                let ratio = best(&chipbench).zip(best(&vendor)).map(|(a, b)| a / b);
+                t.rows.push(PivotRow {
+                    shape,
+                    precision,
+                    chipbench,
+                    vendor,
+                    ratio,
+                });
+            }
+        }
+        tables
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -282,6 +378,7 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
     contributors.dedup();
     DeviceReport {
         device: name.to_string(),
+        cpu: runs.iter().any(|r| r.device.is_cpu()),
         chip: chip.map(|c| c.id.clone()),
         chip_name: chip.map(|c| format!("{} {}", c.vendor, c.name)),
         runs: runs.len(),

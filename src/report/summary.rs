@@ -1,0 +1,78 @@
+//! The headline of one device: what a first run should answer at a glance (how close each
+//! execution unit comes to its datasheet peak, where the chip sits under 3A090, what a known
+//! training run would take on it) and the commands that go deeper. `run` prints it after its
+//! table; the HTML report opens each device with it.
+
+use super::formats::{of_peak, summary_lines};
+use super::model::{DeviceReport, Row};
+use super::table::scaled;
+use crate::model::Unit;
+
+/// The best measured figure of each unit people ask about: vector f32, vector f16, matrix
+/// f16, and memory bandwidth (the copy).
+fn best_per_unit(d: &DeviceReport) -> Vec<(&'static str, &Row)> {
+    let best = |pred: &dyn Fn(&Row) -> bool| {
+        d.rows
+            .iter()
+            .filter(|r| r.source == "chipbench" && pred(r))
+            .max_by(|a, b| a.value.total_cmp(&b.value))
+    };
+    let compute = |unit: Unit, p: &'static str| {
+        move |r: &Row| r.unit == "TFLOP/s" && r.execution_unit == unit && r.precision == p
+    };
+    [
+        ("vector f32", best(&compute(Unit::Vector, "f32"))),
+        ("vector f16", best(&compute(Unit::Vector, "f16"))),
+        ("matrix f16", best(&compute(Unit::Matrix, "f16"))),
+        ("memory", best(&|r: &Row| r.workload == "copy")),
+    ]
+    .into_iter()
+    .filter_map(|(name, row)| row.map(|r| (name, r)))
+    .collect()
+}
+
+/// The headline lines for `d`. For a CPU adapter (lavapipe) the numbers describe the host CPU,
+/// and the chip lines are left out.
+pub fn headline(d: &DeviceReport) -> Vec<String> {
+    let mut out = vec![if d.cpu {
+        format!(
+            "{} is a CPU implementation of Vulkan: these numbers describe this machine's CPU, \
+             not a GPU, and no chip's datasheet applies.",
+            d.device
+        )
+    } else {
+        match (&d.chip, &d.chip_name) {
+            (Some(id), Some(name)) => format!("{} is chip {id} ({name}).", d.device),
+            _ => format!(
+                "{} has no entry in the chip database: measured figures only.",
+                d.device
+            ),
+        }
+    }];
+    for (name, r) in best_per_unit(d) {
+        let rated = match of_peak(r) {
+            s if s == "-" || d.cpu => String::new(),
+            s => format!(", {s}"),
+        };
+        out.push(format!(
+            "Best {name}: {} ({} {}){rated}.",
+            scaled(r.value, r.unit),
+            r.workload,
+            r.variant
+        ));
+    }
+    if !d.cpu {
+        out.extend(summary_lines(d));
+    }
+    out
+}
+
+/// The commands that go deeper into the result file at `file`.
+pub fn next_steps(file: &str) -> Vec<String> {
+    vec![
+        format!("chipbench report {file} --format html --out report.html"),
+        format!("chipbench classify --result {file}"),
+        format!("chipbench cost --model deepseek-v3 --result {file}"),
+        format!("chipbench compare {file} <another result file or device>"),
+    ]
+}
