@@ -1,6 +1,7 @@
 //! The plain report formats: a terminal table, Markdown, CSV and JSON, one small function each.
 
-use super::model::{DeviceReport, Report, Row};
+use super::model::{Cell, Report, Row};
+use super::summary::{headline, of_peak, summary_lines};
 use super::table::{aligned, duration, scaled};
 use crate::text::md_cell;
 
@@ -8,21 +9,9 @@ fn value(r: &Row) -> String {
     scaled(r.value, r.unit)
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
-}
-
 fn ratio(r: &Row) -> String {
     match (&r.vendor_variant, r.vendor_ratio) {
         (Some(v), Some(x)) => format!("{x:.2}x {v}"),
-        _ => "-".to_string(),
-    }
-}
-
-/// The share of the rated figure, with what it is rated against.
-pub fn of_peak(r: &Row) -> String {
-    match (r.utilization, &r.rated_against) {
-        (Some(u), Some(what)) => format!("{} of {what}", pct(Some(u))),
         _ => "-".to_string(),
     }
 }
@@ -73,51 +62,6 @@ const HEADER: [&str; 10] = [
     "vs vendor",
 ];
 
-/// Sentences under a device's table: the export-control view and the training-cost line.
-pub fn summary_lines(d: &DeviceReport) -> Vec<String> {
-    let mut out = Vec::new();
-    match (
-        &d.chip_name,
-        d.policy.as_ref().and_then(|p| p.rated.as_ref()),
-    ) {
-        (Some(name), Some(v)) => {
-            let eff = d
-                .policy
-                .as_ref()
-                .map(|p| {
-                    p.measured
-                        .iter()
-                        .map(|m| m.effective_bit_weighted_throughput)
-                        .fold(0.0, f64::max)
-                })
-                .unwrap_or(0.0);
-            out.push(format!(
-                "Export controls ({} rule, datasheet): {name}: TPP {:.0}, performance density {}, {}{}. \
-                 Best measured effective bit-weighted throughput (not TPP): {eff:.0}.",
-                v.rule,
-                v.tpp,
-                v.performance_density.map_or("unknown".to_string(), |p| format!("{p:.2}")),
-                v.classification.name(),
-                v.clause.map(|c| format!(" ({c})")).unwrap_or_default(),
-            ));
-        }
-        _ => out.push("Export controls: no chip database entry for this device.".to_string()),
-    }
-    if let (Some(t), Some(src)) = (d.sustained_tflops, &d.rate_source) {
-        let ds = d.cost.iter().find(|c| c.model == "DeepSeek-V3");
-        out.push(format!(
-            "Training cost at {t:.1} TFLOP/s sustained ({src}): {}; {:.0} of these match DeepSeek-V3's 2,048 H800s.",
-            ds.map_or(String::new(), |c| format!(
-                "DeepSeek-V3 would take {:.2}M GPU-hours, ${:.2}M at $2/GPU-hour",
-                c.gpu_hours / 1e6,
-                c.cost_usd / 1e6
-            )),
-            d.chips_to_match_deepseek_v3.unwrap_or(0.0)
-        ));
-    }
-    out
-}
-
 pub fn table(report: &Report) -> String {
     let mut out = String::new();
     for d in &report.devices {
@@ -146,10 +90,47 @@ pub fn markdown(report: &Report) -> String {
     let mut out = String::from("# chipbench report\n\n");
     for d in &report.devices {
         out.push_str(&format!(
-            "## {}\n\nChip: {}. Runs: {}.\n\n| {} |\n|{}\n",
+            "## {}\n\nChip: {}. Runs: {}.\n\n",
             md_cell(&d.device),
             md_cell(d.chip_name.as_deref().unwrap_or("no entry")),
             d.runs,
+        ));
+        for line in headline(d) {
+            out.push_str(&format!("- {}\n", md_cell(&line)));
+        }
+        for t in d.by_workload() {
+            out.push_str(&format!("\n### {}\n\n", md_cell(&t.workload)));
+            let mut header = vec!["shape".to_string(), "precision".to_string()];
+            header.extend(t.chipbench.iter().map(|v| format!("chipbench {v}")));
+            header.extend(t.vendor.iter().cloned());
+            if !t.vendor.is_empty() {
+                header.push("chipbench / vendor".to_string());
+            }
+            let row = |cells: Vec<String>| {
+                format!(
+                    "| {} |\n",
+                    cells
+                        .iter()
+                        .map(|c| md_cell(c))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                )
+            };
+            out.push_str(&row(header.clone()));
+            out.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
+            let cell = |c: &Cell| c.map_or("-".to_string(), |(v, unit)| scaled(v, unit));
+            for r in &t.rows {
+                let mut cells = vec![r.shape.clone(), r.precision.clone()];
+                cells.extend(r.chipbench.iter().map(cell));
+                cells.extend(r.vendor.iter().map(cell));
+                if !t.vendor.is_empty() {
+                    cells.push(r.ratio.map_or("-".to_string(), |x| format!("{x:.2}x")));
+                }
+                out.push_str(&row(cells));
+            }
+        }
+        out.push_str(&format!(
+            "\n### Every case\n\n| {} |\n|{}\n",
             HEADER.join(" | "),
             " --- |".repeat(HEADER.len())
         ));
@@ -161,10 +142,6 @@ pub fn markdown(report: &Report) -> String {
             ));
         }
         out.push('\n');
-        for line in summary_lines(d) {
-            out.push_str(&md_cell(&line));
-            out.push_str("\n\n");
-        }
     }
     out
 }

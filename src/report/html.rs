@@ -4,10 +4,11 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::formats::{of_measured, of_peak};
+use super::formats::of_measured;
 use super::model::{Cell, DeviceReport, Report, WorkloadTable};
+use super::plots;
+use super::summary::{self, of_peak};
 use super::table::{duration, scaled};
-use super::{plots, summary};
 use crate::policy::Database;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}\

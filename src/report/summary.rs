@@ -3,10 +3,67 @@
 //! training run would take on it) and the commands that go deeper. `run` prints it after its
 //! table; the HTML report opens each device with it.
 
-use super::formats::{of_peak, summary_lines};
 use super::model::{DeviceReport, Row};
 use super::table::scaled;
 use crate::model::Unit;
+
+/// A share as a percentage, or "-".
+fn pct(x: Option<f64>) -> String {
+    x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// The share of the rated figure, with what it is rated against.
+pub fn of_peak(r: &Row) -> String {
+    match (r.utilization, &r.rated_against) {
+        (Some(u), Some(what)) => format!("{} of {what}", pct(Some(u))),
+        _ => "-".to_string(),
+    }
+}
+
+/// Sentences under a device's table: the export-control view and the training-cost line.
+pub fn summary_lines(d: &DeviceReport) -> Vec<String> {
+    let mut out = Vec::new();
+    match (
+        &d.chip_name,
+        d.policy.as_ref().and_then(|p| p.rated.as_ref()),
+    ) {
+        (Some(name), Some(v)) => {
+            let eff = d
+                .policy
+                .as_ref()
+                .map(|p| {
+                    p.measured
+                        .iter()
+                        .map(|m| m.effective_bit_weighted_throughput)
+                        .fold(0.0, f64::max)
+                })
+                .unwrap_or(0.0);
+            out.push(format!(
+                "Export controls ({} rule, datasheet): {name}: TPP {:.0}, performance density {}, {}{}. \
+                 Best measured effective bit-weighted throughput (not TPP): {eff:.0}.",
+                v.rule,
+                v.tpp,
+                v.performance_density.map_or("unknown".to_string(), |p| format!("{p:.2}")),
+                v.classification.name(),
+                v.clause.map(|c| format!(" ({c})")).unwrap_or_default(),
+            ));
+        }
+        _ => out.push("Export controls: no chip database entry for this device.".to_string()),
+    }
+    if let (Some(t), Some(src)) = (d.sustained_tflops, &d.rate_source) {
+        let ds = d.cost.iter().find(|c| c.model == "DeepSeek-V3");
+        out.push(format!(
+            "Training cost at {t:.1} TFLOP/s sustained ({src}): {}; {:.0} of these match DeepSeek-V3's 2,048 H800s.",
+            ds.map_or(String::new(), |c| format!(
+                "DeepSeek-V3 would take {:.2}M GPU-hours, ${:.2}M at $2/GPU-hour",
+                c.gpu_hours / 1e6,
+                c.cost_usd / 1e6
+            )),
+            d.chips_to_match_deepseek_v3.unwrap_or(0.0)
+        ));
+    }
+    out
+}
 
 /// The best measured figure of each unit people ask about: vector f32, vector f16, matrix
 /// f16, and memory bandwidth (the copy).

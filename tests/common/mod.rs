@@ -76,6 +76,12 @@ pub const fn needs(name: &'static str, needs: &'static [Need], body: fn()) -> Te
 
 /// Runs `tests` as a test binary: the standard runner's arguments, output and exit code.
 pub fn run(tests: Vec<Test>) -> ! {
+    // Mesa's device-select layer, loaded when a test looks for an adapter, complains on
+    // headless machines; chipbench itself silences it the same way.
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: the first thing the test binary does, before any thread exists.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
     let args = Arguments::from_args();
     let mut skipped: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     let trials = tests
