@@ -96,6 +96,34 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
 }
 
 #[test]
+fn links_neither_loop_the_walk_nor_carry_writes_outside() {
+    use std::os::unix::fs::symlink;
+    let db = Database::load().unwrap();
+    let root = scratch("links");
+    let outside = scratch("links-outside");
+    // Two links back to the root: a walk that followed them would never end.
+    symlink(&root, root.join("a")).unwrap();
+    symlink(&root, root.join("b")).unwrap();
+    // A result file that is a link to /dev/zero is named, not read forever.
+    symlink("/dev/zero", root.join("evil.json")).unwrap();
+    let bad = dataset::check(&db, &root);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(bad[0].1[0].contains("not a regular file"), "{bad:?}");
+    // The device folder is a link to somewhere else: adding refuses to write through it.
+    fs::create_dir_all(root.join("nvidia")).unwrap();
+    symlink(&outside, root.join("nvidia/nvidia-h200")).unwrap();
+    let out = dataset::add(&db, &root, &[repo(H200)]);
+    let Added::Rejected(reasons) = &out[0].1 else {
+        panic!("{out:?}")
+    };
+    assert!(reasons[0].contains("symbolic link"), "{reasons:?}");
+    assert!(
+        fs::read_dir(&outside).unwrap().next().is_none(),
+        "nothing written outside"
+    );
+}
+
+#[test]
 fn a_vector_rate_above_the_vector_peak_is_refused() {
     // 200 TFLOP/s of vector FMA at f16 on an H200: under the 989.4 tensor-core peak, but 1.5x
     // what the vector units can do (133.8), so a forgery the matrix peak would let through.

@@ -292,8 +292,30 @@ fn the_headline_answers_the_first_questions() {
     );
 }
 
+fn a_run_counts_once_and_special_files_are_not_replaced() {
+    let table = report(&["report", "results", "results"]);
+    assert!(
+        table.contains("2 runs") && !table.contains("4 runs"),
+        "{table}"
+    );
+    // A FIFO where the report should go is refused, not replaced.
+    let dir = scratch("fifo");
+    let fifo = dir.join("out");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let err = common::one_line_error(&["report", "--out", fifo.to_str().unwrap()]);
+    assert!(err.contains("not a regular file"), "{err}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
 fn main() {
     common::run(vec![
+        plain(
+            "a_run_counts_once_and_special_files_are_not_replaced",
+            a_run_counts_once_and_special_files_are_not_replaced,
+        ),
         plain(
             "the_headline_answers_the_first_questions",
             the_headline_answers_the_first_questions,

@@ -93,7 +93,9 @@ pub fn add(db: &Database, root: &Path, paths: &[PathBuf]) -> Vec<(PathBuf, Added
                     Some(existing) => Added::Duplicate(existing.clone()),
                     None => {
                         let target = place(root, &r);
-                        match copy_atomic(path, &target) {
+                        match through_link(root, &target)
+                            .map_or_else(|| copy_atomic(path, &target), Err)
+                        {
                             Ok(()) => {
                                 known.insert(r.id.clone(), target.clone());
                                 Added::Stored(target)
@@ -109,6 +111,23 @@ pub fn add(db: &Database, root: &Path, paths: &[PathBuf]) -> Vec<(PathBuf, Added
             (path.clone(), outcome)
         })
         .collect()
+}
+
+/// The error for a target whose folders under `root` include a symbolic link, which would
+/// carry the write outside the dataset.
+fn through_link(root: &Path, target: &Path) -> Option<std::io::Error> {
+    let inside = target.strip_prefix(root).ok()?;
+    let mut at = root.to_path_buf();
+    for part in inside.parent()?.components() {
+        at.push(part);
+        if fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(std::io::Error::other(format!(
+                "{} is a symbolic link; not writing through it",
+                at.display()
+            )));
+        }
+    }
+    None
 }
 
 /// Copies `from` to `to` through a temporary file in the target directory, then a rename.

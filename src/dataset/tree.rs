@@ -3,7 +3,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Every `.json` result file under `root` (not the index), sorted.
+/// Every `.json` result file under `root` (not the index), sorted. Symbolic links to
+/// directories are not followed, so a link cycle cannot make the walk endless and a link
+/// cannot pull files from outside the tree into it; a `.json` name that is a link is listed,
+/// so that reading it reports what it points at.
 pub fn files(root: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = fs::read_dir(dir) else {
@@ -11,7 +14,7 @@ pub fn files(root: &Path) -> Vec<PathBuf> {
         };
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
                 walk(&p, out);
             } else if p.extension().is_some_and(|x| x == "json") {
                 out.push(p);

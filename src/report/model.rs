@@ -187,9 +187,10 @@ pub struct Report {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Reads every result under `paths` (files or directories), skipping invalid ones.
+/// Reads every result under `paths` (files or directories) once, skipping invalid ones.
 pub fn load(paths: &[PathBuf]) -> (Vec<RunResult>, Vec<(String, String)>) {
     let mut results = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut skipped = Vec::new();
     for p in paths {
         let list = if p.is_dir() {
@@ -199,6 +200,8 @@ pub fn load(paths: &[PathBuf]) -> (Vec<RunResult>, Vec<(String, String)>) {
         };
         for f in list {
             match RunResult::read(&f) {
+                // The same run named twice (`report results results`) counts once.
+                Ok(r) if !seen.insert(r.id.clone()) => {}
                 Ok(r) => results.push(r),
                 Err(e) => skipped.push((f.display().to_string(), e.to_string())),
             }
