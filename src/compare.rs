@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::model::{Numeric, RunResult, Source, Status, Summary, WorkloadRecord};
 use crate::report::table::{aligned, scaled};
 use crate::rng::Rng;
-use crate::text::md_cell;
+use crate::text::{csv_safe, md_cell};
 
 /// Bootstrap resamples per pair.
 pub const RESAMPLES: usize = 2000;
@@ -562,16 +562,6 @@ pub fn markdown(report: &Report) -> String {
     out
 }
 
-/// A cell that a spreadsheet would not run as a formula: one starting with `=`, `+`, `-`, `@`
-/// (or a tab or carriage return) gets a leading single quote.
-pub fn csv_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
-    }
-}
-
 const CSV_HEADER: [&str; 17] = [
     "a",
     "b",
@@ -915,15 +905,6 @@ mod tests {
             high: 4.3,
         };
         assert_eq!(wide.decimals(), 2);
-    }
-
-    #[test]
-    fn csv_cells_cannot_be_formulas() {
-        assert_eq!(csv_safe("=1+1"), "'=1+1");
-        assert_eq!(csv_safe("+x"), "'+x");
-        assert_eq!(csv_safe("-x"), "'-x");
-        assert_eq!(csv_safe("@x"), "'@x");
-        assert_eq!(csv_safe("matmul"), "matmul");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Text chipbench writes into documents it does not control the layout of: Markdown cells.
-//! A leaf module, so that the dataset index and the reports escape the same way.
+//! Text chipbench writes into documents it does not control the layout of: Markdown cells and
+//! CSV cells a spreadsheet opens. A leaf module, so that the dataset index, the reports and
+//! `compare` escape the same way.
 
 /// Escapes text for a Markdown table cell.
 pub fn md_cell(s: &str) -> String {
@@ -10,9 +11,28 @@ pub fn md_cell(s: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
+/// A cell that a spreadsheet would not run as a formula: one starting with `=`, `+`, `-`, `@`
+/// (or a tab or carriage return) gets a leading single quote.
+pub fn csv_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_cannot_be_formulas() {
+        assert_eq!(csv_safe("=1+1"), "'=1+1");
+        assert_eq!(csv_safe("+x"), "'+x");
+        assert_eq!(csv_safe("-x"), "'-x");
+        assert_eq!(csv_safe("@x"), "'@x");
+        assert_eq!(csv_safe("matmul"), "matmul");
+    }
 
     #[test]
     fn cells_cannot_break_the_table() {

@@ -96,6 +96,54 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
 }
 
 #[test]
+fn forged_text_and_borrowed_ids_are_refused() {
+    let db = Database::load().unwrap();
+    let inbox = scratch("forged-inbox");
+    // A key given twice: readers that keep the first and the last would disagree.
+    let text = fs::read_to_string(repo(H200)).unwrap();
+    // (serde already refuses a struct field given twice; a map such as `shape` it would not.)
+    let twice = text.replacen("\"iters\": 1024,", "\"iters\": 1, \"iters\": 1024,", 1);
+    assert_ne!(twice, text);
+    let e = RunResult::parse(&twice).unwrap_err();
+    assert!(e.contains("duplicate key \"iters\""), "{e}");
+    // Control characters in a name could forge terminal lines.
+    let esc = variant(&inbox, "esc.json", |r| {
+        r.workloads[0].variant = "x\nrejected nothing: all good\u{1b}[2K".into()
+    });
+    let (_, problems) = RunResult::load_checked(&esc).unwrap();
+    assert!(
+        problems.iter().any(|p| p.contains("control characters")),
+        "{problems:?}"
+    );
+    // An invalid file carrying a valid file's id does not make the real one a duplicate.
+    let root = scratch("forged-root");
+    let dir = root.join("nvidia/nvidia-h200");
+    fs::create_dir_all(&dir).unwrap();
+    let h200_id = RunResult::read(&repo(H200)).unwrap().id;
+    fs::write(
+        dir.join(format!("{h200_id}.json")),
+        text.replacen("\"complete\": true", "\"complete\": false", 1),
+    )
+    .unwrap();
+    let out = dataset::add(&db, &root, &[repo(H200)]);
+    assert!(matches!(out[0].1, Added::Stored(_)), "{out:?}");
+    // A device name that is a spreadsheet formula is quoted in index.csv.
+    let formula = variant(&inbox, "formula.json", |r| {
+        r.device.name = "=HYPERLINK(\"http://x\")".into()
+    });
+    let root = scratch("formula-root");
+    dataset::add(&db, &root, &[formula]);
+    dataset::write_index(&db, &root).unwrap();
+    let csv = fs::read_to_string(root.join("index.csv")).unwrap();
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    // The project's own root is not a dataset: its README is left alone.
+    let before = fs::read(repo("README.md")).unwrap();
+    let err = common::one_line_error(&["dataset", "index", "."]);
+    assert!(err.contains("not a dataset root"), "{err}");
+    assert_eq!(fs::read(repo("README.md")).unwrap(), before);
+}
+
+#[test]
 fn links_neither_loop_the_walk_nor_carry_writes_outside() {
     use std::os::unix::fs::symlink;
     let db = Database::load().unwrap();

@@ -77,7 +77,9 @@ pub enum Added {
 fn ids(root: &Path) -> BTreeMap<String, PathBuf> {
     files(root)
         .into_iter()
-        .filter_map(|p| RunResult::load(&p).ok().map(|r| (r.id, p)))
+        // Only valid files hold an id: an invalid file that copies a valid one's id must not
+        // make the real one a "duplicate".
+        .filter_map(|p| RunResult::read(&p).ok().map(|r| (r.id, p)))
         .collect()
 }
 

@@ -9,7 +9,7 @@ use super::admit::problems;
 use super::tree::{files, in_parallel};
 use crate::model::{RunResult, Status, write_file_atomic};
 use crate::policy::Database;
-use crate::text::md_cell;
+use crate::text::{csv_safe, md_cell};
 
 /// One row of the index: the best run of one case on one device.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -102,19 +102,22 @@ pub fn index_csv(rows: &[IndexRow]) -> String {
     ])
     .expect("in-memory CSV");
     for r in rows {
-        w.write_record([
-            r.device.as_str(),
-            &r.chip,
-            &r.source,
-            &r.workload,
-            &r.variant,
-            &r.precision,
-            &r.shape,
-            &format!("{:.2}", r.best),
-            r.unit,
-            &r.runs.to_string(),
-            &r.file,
-        ])
+        w.write_record(
+            [
+                r.device.as_str(),
+                &r.chip,
+                &r.source,
+                &r.workload,
+                &r.variant,
+                &r.precision,
+                &r.shape,
+                &format!("{:.2}", r.best),
+                r.unit,
+                &r.runs.to_string(),
+                &r.file,
+            ]
+            .map(csv_safe),
+        )
         .expect("in-memory CSV");
     }
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8 CSV")
@@ -160,7 +163,22 @@ pub fn index_markdown(rows: &[IndexRow]) -> String {
 }
 
 /// Writes results/index.csv and results/README.md.
+/// Refuses (before anything is written) when `root` holds a README.md or index.csv that
+/// this command did not write, such as a project's own README when pointed at its root.
 pub fn write_index(db: &Database, root: &Path) -> std::io::Result<usize> {
+    for (name, starts) in [
+        ("README.md", "# The chipbench dataset"),
+        ("index.csv", "device,chip,"),
+    ] {
+        let path = root.join(name);
+        if path.exists() && !std::fs::read_to_string(&path).is_ok_and(|t| t.starts_with(starts)) {
+            return Err(std::io::Error::other(format!(
+                "{} is not a dataset index chipbench wrote; {} is not a dataset root",
+                path.display(),
+                root.display()
+            )));
+        }
+    }
     let rows = index(db, root);
     write_file_atomic(&root.join("index.csv"), index_csv(&rows).as_bytes())?;
     write_file_atomic(&root.join("README.md"), index_markdown(&rows).as_bytes())?;

@@ -295,6 +295,32 @@ impl RunResult {
                 self.created_at
             ));
         }
+        let mut texts: Vec<(&str, &str)> = vec![
+            ("device.name", &self.device.name),
+            ("device.driver", &self.device.driver),
+            ("device.driver_info", &self.device.driver_info),
+        ];
+        if let Some(c) = &self.contributor {
+            texts.push(("contributor", c));
+        }
+        for w in &self.workloads {
+            texts.extend([
+                ("workload", w.workload.as_str()),
+                ("variant", w.variant.as_str()),
+                ("config", w.config.as_str()),
+            ]);
+            if let Some(r) = &w.reason {
+                texts.push(("reason", r));
+            }
+        }
+        for (field, text) in texts {
+            if text.chars().any(char::is_control) {
+                p.push(format!(
+                    "{field} {:?} holds control characters (newlines, escapes), which could forge output",
+                    text.chars().take(40).collect::<String>()
+                ));
+            }
+        }
         for (i, w) in self.workloads.iter().enumerate() {
             let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
             workload_problems(w, &at, &mut p);
@@ -372,8 +398,65 @@ impl RunResult {
         if result.schema != SCHEMA || result.version != VERSION {
             return Err(header_problem(text).unwrap_or_else(|| "schema or version mismatch".into()));
         }
+        // The file is stored byte for byte, so a key given twice would read one way here (serde
+        // keeps the last) and another way in a reader that keeps the first.
+        serde_json::from_str::<UniqueKeys>(text).map_err(|e| format!("invalid JSON: {e}"))?;
         let id = canonical::id_of_serialize(&result)?;
         Ok((result, id))
+    }
+}
+
+/// A JSON value read only to refuse an object that names a key twice, at any depth.
+struct UniqueKeys;
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<UniqueKeys, A::Error> {
+                let mut keys = std::collections::HashSet::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if !keys.insert(k.clone()) {
+                        return Err(serde::de::Error::custom(format!("duplicate key {k:?}")));
+                    }
+                    m.next_value::<UniqueKeys>()?;
+                }
+                Ok(UniqueKeys)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<UniqueKeys, A::Error> {
+                while s.next_element::<UniqueKeys>()?.is_some() {}
+                Ok(UniqueKeys)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+        }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -462,6 +545,17 @@ mod tests {
                 .unwrap_err()
                 .contains("invalid JSON")
         );
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let dup = r#"{"a": 1, "b": {"c": 2, "c": 3}}"#;
+        let e = serde_json::from_str::<UniqueKeys>(dup)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("duplicate key \"c\""), "{e}");
+        assert!(serde_json::from_str::<UniqueKeys>(r#"{"a": [1, {"b": null}], "c": "x"}"#).is_ok());
     }
 
     #[test]

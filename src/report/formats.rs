@@ -3,7 +3,7 @@
 use super::model::{Cell, Report, Row};
 use super::summary::{headline, of_peak, summary_lines};
 use super::table::{aligned, duration, scaled};
-use crate::text::md_cell;
+use crate::text::{csv_safe, md_cell};
 
 fn value(r: &Row) -> String {
     scaled(r.value, r.unit)
@@ -155,7 +155,8 @@ pub fn csv(report: &Report) -> String {
         for r in &d.rows {
             let mut rec = vec![d.device.clone(), d.chip.clone().unwrap_or_default()];
             rec.extend(cells(r));
-            w.write_record(&rec).expect("in-memory CSV");
+            w.write_record(rec.iter().map(|c| csv_safe(c)))
+                .expect("in-memory CSV");
         }
     }
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8 CSV")
