@@ -35,6 +35,31 @@ fn variant(dir: &Path, name: &str, edit: impl FnOnce(&mut RunResult)) -> PathBuf
     path
 }
 
+/// Makes `w` claim `figure` (TFLOP/s, or GB/s for work without FLOPs) consistently: every
+/// sample and statistic shrinks so that the throughput is the work over the median, as a
+/// careful forger would make it.
+fn claim(w: &mut chipbench::model::WorkloadRecord, figure: f64) {
+    let (value, _) = w.headline().unwrap();
+    let factor = figure / value;
+    let t = w.timing.as_mut().unwrap();
+    for s in &mut t.samples_ns {
+        *s /= factor;
+    }
+    for v in [
+        &mut t.median_ns,
+        &mut t.min_ns,
+        &mut t.max_ns,
+        &mut t.mean_ns,
+    ] {
+        *v /= factor;
+    }
+    w.throughput = Some(chipbench::model::Throughput::at(
+        w.flops_per_iter,
+        w.bytes_per_iter,
+        t.median_ns,
+    ));
+}
+
 fn tree(dir: &Path) -> Vec<PathBuf> {
     dataset::files(dir)
 }
@@ -61,20 +86,18 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
     let mut raised = 0;
     let fast = variant(&inbox, "fast.json", |r| {
         for w in &mut r.workloads {
-            if let Some(t) = &mut w.throughput {
-                if w.workload == "matmul" && w.variant == "coop-f16-f32acc" {
-                    t.tflops = Some(2000.0);
-                    raised += 1;
-                }
-                if w.workload == "copy" {
-                    t.gbps = 9000.0;
-                    raised += 1;
-                }
+            if w.workload == "matmul" && w.variant == "coop-f16-f32acc" {
+                claim(w, 2000.0);
+                raised += 1;
+            }
+            if w.workload == "copy" {
+                claim(w, 9000.0);
+                raised += 1;
             }
         }
     });
     let before = tree(&root);
-    let out = dataset::add(&db, &root, &[fast]);
+    let out = dataset::add(&db, &root, std::slice::from_ref(&fast));
     let Added::Rejected(reasons) = &out[0].1 else {
         panic!("{out:?}")
     };
@@ -89,10 +112,99 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
             .any(|r| r.contains("memory bandwidth of 4800 GB/s")),
         "{reasons:?}"
     );
-    // The file has five coop-f16-f32acc shapes and two copy variants: one line for each.
+    // The file has five coop-f16-f32acc shapes and two copy variants: one line for each, and
+    // one more for each forged matmul whose required traffic would outrun the HBM too (the
+    // small shapes, whose bytes per FLOP are highest).
     assert_eq!(raised, 7);
-    assert_eq!(reasons.len(), raised, "one line per reason: {reasons:?}");
+    let forged = RunResult::read(&fast).unwrap();
+    let over_bandwidth = forged
+        .workloads
+        .iter()
+        .filter(|w| w.workload == "matmul" && w.variant == "coop-f16-f32acc")
+        .filter(|w| w.throughput.as_ref().unwrap().gbps > 4800.0 * 1.05)
+        .count();
+    assert_eq!(over_bandwidth, 2);
+    assert_eq!(
+        reasons.len(),
+        raised + over_bandwidth,
+        "one line per reason: {reasons:?}"
+    );
     assert_eq!(tree(&root), before, "a rejected file changes nothing");
+}
+
+#[test]
+fn rehashed_numbers_must_agree_with_each_other() {
+    let inbox = scratch("semantic");
+    type Edit = fn(&mut RunResult);
+    let edits: [(&str, Edit, &str); 7] = [
+        (
+            "median",
+            |r| r.workloads[0].timing.as_mut().unwrap().median_ns *= 0.5,
+            "not the median of the samples",
+        ),
+        (
+            "sample",
+            |r| r.workloads[0].timing.as_mut().unwrap().samples_ns[0] = 1e12,
+            "of the samples",
+        ),
+        (
+            "flops",
+            |r| {
+                let w = &mut r.workloads[2];
+                w.flops_per_iter = 3.0 * w.bytes_per_iter;
+                w.throughput.as_mut().unwrap().tflops = None;
+            },
+            "throughput is not the work over the median time",
+        ),
+        (
+            "tiny",
+            |r| r.workloads[0].throughput.as_mut().unwrap().gbps = 5e-324,
+            "throughput is not the work",
+        ),
+        (
+            "tolerance",
+            |r| r.workloads[0].check.as_mut().unwrap().tolerance = 1e300,
+            "passed correctness check",
+        ),
+        (
+            "error",
+            |r| r.workloads[0].check.as_mut().unwrap().error = -1.0,
+            "passed correctness check",
+        ),
+        (
+            "checked",
+            |r| {
+                let c = r.workloads[0].check.as_mut().unwrap();
+                c.checked = c.total + 1;
+            },
+            "passed correctness check",
+        ),
+    ];
+    for (name, edit, want) in edits {
+        let path = variant(&inbox, &format!("{name}.json"), edit);
+        let (_, problems) = RunResult::load_checked(&path).unwrap();
+        assert!(
+            problems.iter().any(|p| p.contains(want)),
+            "{name}: {problems:?}"
+        );
+    }
+    // A chip claimed against the adapter name is refused; the name decides.
+    let db = Database::load().unwrap();
+    let mut r = RunResult::read(&repo(H200)).unwrap();
+    r.device.chip = Some("nvidia-b200".into());
+    assert!(dataset::implausible(&db, &r)[0].contains("is not the chip the adapter name"));
+    // An adapter no chip maps to is still bounded, by the fastest chip in the database.
+    let mut r = RunResult::read(&repo(H200)).unwrap();
+    r.device.name = "NVIDIA\u{200b} H200".into();
+    r.device.chip = None;
+    claim(&mut r.workloads[1], 1e6);
+    let reasons = dataset::implausible(&db, &r);
+    assert!(
+        reasons
+            .iter()
+            .any(|p| p.contains("fastest chip in the database")),
+        "{reasons:?}"
+    );
 }
 
 #[test]
@@ -179,8 +291,7 @@ fn a_vector_rate_above_the_vector_peak_is_refused() {
     let forged = variant(&inbox, "fma.json", |r| {
         for w in &mut r.workloads {
             if w.workload == "fma" && w.variant == "f16" {
-                let t = w.throughput.as_mut().unwrap();
-                t.tflops = Some(200.0);
+                claim(w, 200.0);
             }
         }
     });

@@ -26,8 +26,8 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// A directory holding the H200 result renamed to a hostile device name.
-fn hostile_results() -> PathBuf {
-    let dir = scratch("in");
+fn hostile_results(name: &str) -> PathBuf {
+    let dir = scratch(name);
     let mut r = RunResult::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join(H200)).unwrap();
     r.device.name = HOSTILE.to_string();
     r.contributor = Some("<b onmouseover=alert(1)>lab</b>".to_string());
@@ -69,7 +69,7 @@ fn every_format_reports_the_dataset() {
 }
 
 fn hostile_text_is_escaped_in_every_format() {
-    let dir = hostile_results();
+    let dir = hostile_results("hostile-formats");
     let d = dir.to_str().unwrap();
     let md = report(&["report", d, "--format", "markdown"]);
     assert!(!md.contains("<script>") && md.contains("&lt;script&gt;") && md.contains("\\|x"));
@@ -93,7 +93,7 @@ fn hostile_text_is_escaped_in_every_format() {
 
 fn html_report_renders_in_chromium() {
     let browser = common::browser().expect("the runner checked for Chromium");
-    let dir = hostile_results();
+    let dir = hostile_results("hostile-chromium");
     let html = dir.join("report.html");
     report(&[
         "report",

@@ -14,7 +14,8 @@ use serde_json::Value;
 use super::canonical;
 use super::io::{read_regular, write_file_atomic};
 use super::{
-    Budget, Check, Conditions, DeviceInfo, Host, KernelFamily, Numeric, Precision, Timing, Unit,
+    Budget, Check, Conditions, DeviceInfo, Host, KernelFamily, Numeric, Precision, Summary, Timing,
+    Unit,
 };
 
 pub const SCHEMA: &str = "chipbench/result";
@@ -483,8 +484,10 @@ fn header_problem(text: &str) -> Option<String> {
 }
 
 fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
-    let positive = |x: f64| x.is_finite() && x > 0.0;
-    if !(w.flops_per_iter.is_finite() && w.flops_per_iter >= 0.0 && positive(w.bytes_per_iter)) {
+    let positive = |x: f64| x.is_normal() && x > 0.0;
+    // Equal up to rounding: figures derived from the samples must be those of the samples.
+    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
+    if !(w.flops_per_iter == 0.0 || positive(w.flops_per_iter)) || !positive(w.bytes_per_iter) {
         p.push(format!(
             "{at}: flop and byte counts must be finite and positive"
         ));
@@ -498,23 +501,61 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
                         p.push(format!(
                             "{at}: samples must be present, finite and positive"
                         ));
+                    } else if let Some(s) = Summary::of(&t.samples_ns) {
+                        let stats = [
+                            ("median", t.median_ns, s.median_ns),
+                            ("min", t.min_ns, s.min_ns),
+                            ("max", t.max_ns, s.max_ns),
+                            ("mean", t.mean_ns, s.mean_ns),
+                        ];
+                        for (name, stated, actual) in stats {
+                            if !same(stated, actual) {
+                                p.push(format!(
+                                    "{at}: {name} {stated} ns is not the {name} of the samples ({actual} ns)"
+                                ));
+                            }
+                        }
+                        if t.passes != t.samples_ns.len() {
+                            p.push(format!(
+                                "{at}: {} passes but {} samples",
+                                t.passes,
+                                t.samples_ns.len()
+                            ));
+                        }
                     }
-                    let s = t;
-                    if !(positive(s.median_ns)
-                        && s.min_ns <= s.median_ns
-                        && s.median_ns <= s.max_ns)
-                    {
-                        p.push(format!("{at}: median outside min..max"));
+                    match &w.throughput {
+                        Some(th) => {
+                            let want =
+                                Throughput::at(w.flops_per_iter, w.bytes_per_iter, t.median_ns);
+                            let flops_ok = match (th.tflops, want.tflops) {
+                                (Some(a), Some(b)) => same(a, b),
+                                (None, None) => true,
+                                _ => false,
+                            };
+                            if !(flops_ok && same(th.gbps, want.gbps) && positive(th.gbps)) {
+                                p.push(format!(
+                                    "{at}: throughput is not the work over the median time"
+                                ));
+                            }
+                        }
+                        None => p.push(format!("{at}: ok without a throughput")),
                     }
                 }
             }
-            match &w.throughput {
-                Some(t) if positive(t.gbps) && t.tflops.is_none_or(positive) => {}
-                _ => p.push(format!("{at}: ok without a finite positive throughput")),
-            }
             match &w.check {
-                Some(c) if c.passed && c.error <= c.tolerance && c.checked > 0 => {}
-                _ => p.push(format!("{at}: ok without a passed correctness check")),
+                Some(c)
+                    if c.passed
+                        && c.error.is_finite()
+                        && c.error >= 0.0
+                        && c.tolerance.is_finite()
+                        && (0.0..=1.0).contains(&c.tolerance)
+                        && c.error <= c.tolerance
+                        && c.checked > 0
+                        && c.checked <= c.total => {}
+                _ => p.push(format!(
+                    "{at}: ok without a passed correctness check (error within a tolerance of \
+                     at most 1, at least one and at most all elements checked)"
+                )),
             }
         }
         Status::Unsupported | Status::Failed => {
