@@ -22,6 +22,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::model::{Numeric, RunResult, Source, Status, Summary, WorkloadRecord};
+use crate::policy::Database;
 use crate::report::table::{aligned, scaled};
 use crate::rng::Rng;
 use crate::text::{csv_safe, md_cell};
@@ -52,7 +53,7 @@ fn looks_like_path(argument: &str) -> bool {
 
 /// The result files `argument` stands for: the file it names, or every valid result file under
 /// `root` whose device name contains it (ignoring case). Any problem is one line.
-pub fn resolve(argument: &str, root: &Path) -> Result<Side, String> {
+pub fn resolve(db: &Database, argument: &str, root: &Path) -> Result<Side, String> {
     if argument.trim().is_empty() {
         return Err("an empty argument names neither a file nor a device".to_string());
     }
@@ -62,7 +63,7 @@ pub fn resolve(argument: &str, root: &Path) -> Result<Side, String> {
         ));
     }
     if looks_like_path(argument) {
-        let result = RunResult::read(Path::new(argument)).map_err(|e| e.to_string())?;
+        let result = crate::dataset::read(db, Path::new(argument))?;
         return Ok(Side {
             argument: argument.to_string(),
             results: vec![result],
@@ -78,7 +79,7 @@ pub fn resolve(argument: &str, root: &Path) -> Result<Side, String> {
     let mut devices = Vec::new();
     let mut results = Vec::new();
     for path in crate::dataset::files(root) {
-        let Ok(r) = RunResult::read(&path) else {
+        let Ok(r) = crate::dataset::read(db, &path) else {
             continue;
         };
         if r.device.name.to_lowercase().contains(&needle) {

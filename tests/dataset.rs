@@ -371,17 +371,54 @@ fn hostile_files_are_rejected_and_nothing_escapes_the_root() {
 fn check_names_bad_files_and_duplicates() {
     let db = Database::load().unwrap();
     let root = scratch("check");
+    let home = root.join("nvidia/nvidia-h200");
     fs::create_dir_all(root.join("a")).unwrap();
-    fs::copy(repo(H200), root.join("a/one.json")).unwrap();
+    fs::create_dir_all(&home).unwrap();
+    let name = repo(H200).file_name().unwrap().to_owned();
+    fs::copy(repo(H200), home.join(&name)).unwrap();
     fs::copy(repo(H200), root.join("a/two.json")).unwrap();
     fs::write(root.join("a/broken.json"), "{").unwrap();
+    // An interrupted run's file, in its place under its time-stamped name.
+    let mut r = RunResult::read(&repo(H200)).unwrap();
+    r.complete = false;
+    r.seal();
+    r.write_atomic(&home.join("20261203T120000Z.json")).unwrap();
+    // A temporary file a killed write left behind, from an hour ago.
+    let tmp = home.join(".x.json.999.tmp");
+    fs::write(&tmp, "partial").unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&tmp)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
     let bad = dataset::check(&db, &root);
     let names: Vec<String> = bad
         .iter()
         .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into())
         .collect();
-    assert_eq!(names, ["broken.json", "two.json"], "{bad:?}");
-    assert!(bad[1].1[0].starts_with("duplicate of"));
+    assert_eq!(
+        names,
+        [
+            "broken.json",
+            "two.json",
+            "20261203T120000Z.json",
+            ".x.json.999.tmp"
+        ],
+        "{bad:?}"
+    );
+    assert!(
+        bad[1].1[0].starts_with("misplaced: it belongs at"),
+        "{bad:?}"
+    );
+    assert!(bad[1].1[1].starts_with("duplicate of"), "{bad:?}");
+    assert!(bad[2].1[0].contains("incomplete"), "{bad:?}");
+    assert!(bad[3].1[0].contains("interrupted write"), "{bad:?}");
+    // Adding removes the stale temporary file and refuses the incomplete run.
+    let out = dataset::add(&db, &root, &[home.join("20261203T120000Z.json")]);
+    assert!(matches!(&out[0].1, Added::Rejected(r) if r[0].contains("incomplete")));
+    assert!(!tmp.exists());
     assert!(
         dataset::check(&db, &repo("results")).is_empty(),
         "the committed dataset is valid"

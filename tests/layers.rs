@@ -18,7 +18,10 @@ const ALLOWED: [(&str, &[&str]); 13] = [
     ("dataset", &["model", "policy", "text"]),
     ("cost", &["model", "input"]),
     ("report", &["model", "policy", "dataset", "cost", "text"]),
-    ("compare", &["model", "dataset", "report", "text", "rng"]),
+    (
+        "compare",
+        &["model", "dataset", "policy", "report", "text", "rng"],
+    ),
     ("run", &["bench", "device", "model", "policy"]),
     ("lib", &[]),
 ];

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 
 use super::Fatal;
-use chipbench::model::RunResult;
+use chipbench::dataset;
 use chipbench::policy::measured::compare;
 use chipbench::policy::{
     DISCLAIMER, Database, Rule, Spec, Unit, classify, import_epoch, parse_peaks,
@@ -71,7 +71,7 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
     let rule = a.rule;
     let mut db = Database::load()?;
     if let Some(path) = &a.result {
-        let result = RunResult::read(path)?;
+        let result = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
         let c = compare(&db, &result, rule);
         if a.json {
             println!("{}", serde_json::to_string_pretty(&c)?);

@@ -8,6 +8,7 @@ use anyhow::anyhow;
 
 use super::Fatal;
 use chipbench::compare::{self, Report};
+use chipbench::policy::Database;
 
 /// The comparison formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,10 +42,11 @@ pub fn compare_cmd(args: &CompareArgs) -> Result<ExitCode, Fatal> {
         )
         .into());
     }
+    let db = Database::load()?;
     let sides = args
         .results
         .iter()
-        .map(|a| compare::resolve(a, &args.root))
+        .map(|a| compare::resolve(&db, a, &args.root))
         .collect::<Result<Vec<_>, String>>()
         .map_err(|e| anyhow!(e))?;
     let report = compare::compare(&sides);

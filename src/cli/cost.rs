@@ -10,7 +10,9 @@ use chipbench::cost::{
     AmortizedInputs, Catalog, Compute, EPOCH_CHIP_TO_SERVER_POWER, Rate, Request, estimate,
     measured_matmul, parse_quantity,
 };
-use chipbench::model::{Numeric, RunResult};
+use chipbench::dataset;
+use chipbench::model::Numeric;
+use chipbench::policy::Database;
 
 #[derive(clap::Args)]
 pub struct CostArgs {
@@ -82,7 +84,7 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
     let rate = match (a.tflops, &a.result) {
         (Some(t), _) => Rate::Tflops(t),
         (None, Some(path)) => {
-            let result = RunResult::read(path)?;
+            let result = dataset::read(&Database::load()?, path).map_err(|e| anyhow!(e))?;
             let (tflops, what) = measured_matmul(&result, a.precision)?;
             let utilization = match a.utilization {
                 Some(u) => u,

@@ -48,7 +48,7 @@ pub fn report_cmd(
     }
     let db = Database::load()?;
     let catalog = Catalog::load()?;
-    let (results, skipped) = model::load(&paths);
+    let (results, skipped) = model::load(&db, &paths);
     if results.is_empty() {
         return Err(anyhow!(
             "no valid result files in {}",

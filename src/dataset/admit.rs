@@ -73,6 +73,21 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
     out
 }
 
+/// A result file as every reader of results takes it: valid and plausible, as `dataset add`
+/// would admit it, or one line saying why not. A figure the dataset would refuse never feeds
+/// a report, a classification, a cost or a comparison.
+pub fn read(db: &Database, path: &Path) -> Result<RunResult, String> {
+    problems(db, path).map_err(|reasons| match reasons.as_slice() {
+        [one] if one.starts_with(&path.display().to_string()) => one.clone(),
+        [first, ..] => format!(
+            "{}: {} problem(s), would not enter the dataset: {first}",
+            path.display(),
+            reasons.len()
+        ),
+        [] => format!("{}: refused", path.display()),
+    })
+}
+
 /// Every reason a file may not enter the dataset; empty when it may.
 pub fn problems(db: &Database, path: &Path) -> Result<RunResult, Vec<String>> {
     let (r, mut p) = RunResult::load_checked(path).map_err(|e| vec![e.to_string()])?;
@@ -106,14 +121,21 @@ fn ids(root: &Path) -> BTreeMap<String, PathBuf> {
         .collect()
 }
 
-/// Validates each file and stores the valid new ones under `root`.
+/// Validates each file and stores the valid, complete new ones under `root`, after removing
+/// temporary files that interrupted writes left behind.
 pub fn add(db: &Database, root: &Path, paths: &[PathBuf]) -> Vec<(PathBuf, Added)> {
+    for tmp in stale_temporaries(root) {
+        let _ = fs::remove_file(tmp);
+    }
     let mut known = ids(root);
     paths
         .iter()
         .map(|path| {
             let outcome = match problems(db, path) {
                 Err(reasons) => Added::Rejected(reasons),
+                Ok(r) if !r.complete => Added::Rejected(vec![
+                    "an incomplete (interrupted) run: only complete runs enter the dataset".into(),
+                ]),
                 Ok(r) => match known.get(&r.id) {
                     Some(existing) => Added::Duplicate(existing.clone()),
                     None => {
@@ -164,17 +186,68 @@ fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
 pub fn check(db: &Database, root: &Path) -> Vec<(PathBuf, Vec<String>)> {
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut bad = Vec::new();
+    let mut valid = Vec::new();
     for path in files(root) {
         match problems(db, &path) {
             Err(reasons) => bad.push((path, reasons)),
-            Ok(r) => {
-                if let Some(first) = seen.get(&r.id) {
-                    bad.push((path, vec![format!("duplicate of {}", first.display())]));
-                } else {
-                    seen.insert(r.id, path);
-                }
+            Ok(r) => valid.push((place(root, &r) == path, path, r)),
+        }
+    }
+    // A file in its place is the original; copies elsewhere are the duplicates.
+    valid.sort_by_key(|(placed, path, _)| (!placed, path.clone()));
+    for (placed, path, r) in valid {
+        let mut reasons = Vec::new();
+        if !r.complete {
+            reasons.push("an incomplete (interrupted) run".to_string());
+        }
+        if !placed {
+            let home = place(root, &r);
+            reasons.push(format!("misplaced: it belongs at {}", home.display()));
+        }
+        if let Some(first) = seen.get(&r.id) {
+            reasons.push(format!("duplicate of {}", first.display()));
+        } else {
+            seen.insert(r.id, path.clone());
+        }
+        if !reasons.is_empty() {
+            bad.push((path, reasons));
+        }
+    }
+    for tmp in stale_temporaries(root) {
+        bad.push((
+            tmp,
+            vec!["a temporary file left by an interrupted write (`dataset add` removes it)".into()],
+        ));
+    }
+    bad
+}
+
+/// Temporary files of atomic writes (`.<name>.<pid>.tmp`) older than ten minutes: a write
+/// takes well under a second, so these were left by a process killed mid-write.
+fn stale_temporaries(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let (p, kind) = (e.path(), e.file_type());
+            if kind.as_ref().is_ok_and(|t| t.is_dir()) {
+                walk(&p, out);
+            } else if kind.is_ok_and(|t| t.is_file())
+                && p.file_name().is_some_and(|n| {
+                    let n = n.to_string_lossy();
+                    n.starts_with('.') && n.ends_with(".tmp")
+                })
+                && e.metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 600))
+            {
+                out.push(p);
             }
         }
     }
-    bad
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    out.sort();
+    out
 }

@@ -13,6 +13,6 @@ mod admit;
 mod index;
 mod tree;
 
-pub use admit::{Added, add, check, implausible, place, problems};
+pub use admit::{Added, add, check, implausible, place, problems, read};
 pub use index::{IndexRow, index, index_csv, index_markdown, write_index};
 pub use tree::files;

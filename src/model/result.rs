@@ -532,7 +532,8 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
                                 (None, None) => true,
                                 _ => false,
                             };
-                            if !(flops_ok && same(th.gbps, want.gbps) && positive(th.gbps)) {
+                            let sane = positive(th.gbps) && th.tflops.is_none_or(positive);
+                            if !(flops_ok && same(th.gbps, want.gbps) && sane) {
                                 p.push(format!(
                                     "{at}: throughput is not the work over the median time"
                                 ));

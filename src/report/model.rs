@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cost::{self, Catalog, Rate, Request};
-use crate::dataset::files;
+use crate::dataset::{self, files};
 use crate::model::{self, Numeric, RunResult, Source, Status, copy_bandwidth, measured_peak};
 use crate::policy::measured::{Comparison, compare};
 use crate::policy::{Database, Precision, Rule, rated};
@@ -187,8 +187,9 @@ pub struct Report {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Reads every result under `paths` (files or directories) once, skipping invalid ones.
-pub fn load(paths: &[PathBuf]) -> (Vec<RunResult>, Vec<(String, String)>) {
+/// Reads every result under `paths` (files or directories) once, skipping those the dataset
+/// would refuse (invalid or implausible), with the reason.
+pub fn load(db: &Database, paths: &[PathBuf]) -> (Vec<RunResult>, Vec<(String, String)>) {
     let mut results = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut skipped = Vec::new();
@@ -199,11 +200,11 @@ pub fn load(paths: &[PathBuf]) -> (Vec<RunResult>, Vec<(String, String)>) {
             vec![p.clone()]
         };
         for f in list {
-            match RunResult::read(&f) {
+            match dataset::read(db, &f) {
                 // The same run named twice (`report results results`) counts once.
                 Ok(r) if !seen.insert(r.id.clone()) => {}
                 Ok(r) => results.push(r),
-                Err(e) => skipped.push((f.display().to_string(), e.to_string())),
+                Err(e) => skipped.push((f.display().to_string(), e)),
             }
         }
     }
