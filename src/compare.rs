@@ -21,7 +21,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::model::{Numeric, RunResult, Source, Status, Summary, WorkloadRecord};
+use crate::model::{Precision, RunResult, Source, Status, Summary, WorkloadRecord};
 use crate::policy::Database;
 use crate::report::table::{aligned, scaled};
 use crate::rng::Rng;
@@ -31,6 +31,8 @@ use crate::text::{csv_safe, md_cell};
 pub const RESAMPLES: usize = 2000;
 /// Coverage of the interval.
 pub const CONFIDENCE: f64 = 0.95;
+/// Differences below this fraction get no verdict (see [`Estimate::verdict`]).
+pub const PRACTICAL: f64 = 0.02;
 /// Seed of the resampling; every pair starts from it, so a pair's interval does not depend on
 /// which other pairs were compared.
 pub const SEED: u64 = 0x6368_6970_6265_6e63;
@@ -240,10 +242,12 @@ struct Entry<'a> {
     file: &'a str,
 }
 
-type Key = (String, String, Numeric);
+type Key = (String, String, Precision);
 
+/// A case: workload, shape, and inputs with accumulator (like for like: an f16-accumulating
+/// kernel is not set against a library that accumulates in f32).
 fn key(r: &WorkloadRecord) -> Key {
-    (r.workload.clone(), r.shape_label(), r.precision.inputs)
+    (r.workload.clone(), r.shape_label(), r.precision)
 }
 
 /// A side's usable records, and how many of its records were not usable.
@@ -429,13 +433,15 @@ impl Estimate {
         d
     }
 
-    /// "B 4.21x faster" above 1, "B 0.24x (slower)" below it, none where the interval
-    /// contains 1.
+    /// "B 4.21x faster" above 1, "B 0.24x (slower)" below it; none where the interval reaches
+    /// within [`PRACTICAL`] of 1. The samples of one run say nothing of what varies between
+    /// runs (clocks, temperature, a driver), so a difference smaller than that is no verdict
+    /// however tight the interval.
     pub fn verdict(&self) -> Option<String> {
         let d = self.decimals();
-        if self.low > 1.0 {
+        if self.low > 1.0 + PRACTICAL {
             Some(format!("B {:.d$}x faster", self.ratio))
-        } else if self.high < 1.0 {
+        } else if self.high < 1.0 - PRACTICAL {
             Some(format!("B {:.d$}x (slower)", self.ratio))
         } else {
             None
@@ -653,7 +659,7 @@ pub fn closing_line(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Method, Precision, Summary, Throughput, Timing};
+    use crate::model::{Method, Numeric, Summary, Throughput, Timing};
 
     fn record(
         workload: &str,
@@ -899,7 +905,14 @@ mod tests {
             high: 1.007,
         };
         assert!(e.decimals() >= 3);
-        assert_eq!(e.verdict().as_deref(), Some("B 1.004x faster"));
+        // Tight, but under the practical threshold: no verdict.
+        assert_eq!(e.verdict(), None);
+        let clear = Estimate {
+            ratio: 1.0304,
+            low: 1.0301,
+            high: 1.0307,
+        };
+        assert_eq!(clear.verdict().as_deref(), Some("B 1.03x faster"));
         let wide = Estimate {
             ratio: 4.21,
             low: 4.1,

@@ -121,15 +121,20 @@ fn record(case: &Case, outcome: Result<Measured, CaseError>) -> WorkloadRecord {
 }
 
 fn run_case(ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, CaseError> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| case.workload.run(ctx, case, budget)))
-        .unwrap_or_else(|panic| {
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown".into());
-            Err(CaseError::failed(format!("internal error: {msg}")))
-        });
+    // A panic becomes the case's `failed` record with its message; Rust's own report of it
+    // would land in the middle of the progress bar and the table.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = catch_unwind(AssertUnwindSafe(|| case.workload.run(ctx, case, budget)));
+    std::panic::set_hook(hook);
+    let outcome = outcome.unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        Err(CaseError::failed(format!("internal error: {msg}")))
+    });
     // An asynchronous device error during the case voids its number.
     match (outcome, ctx.health()) {
         (Ok(_), Err(e)) => Err(e.into()),

@@ -188,8 +188,30 @@ fn rehashed_numbers_must_agree_with_each_other() {
             "{name}: {problems:?}"
         );
     }
-    // A chip claimed against the adapter name is refused; the name decides.
+    // On a chip that lists no vector f16 peak (the H800), a vector f16 rate is bounded on its
+    // own unit, not by the tensor cores.
     let db = Database::load().unwrap();
+    let mut r = RunResult::read(&repo(H200)).unwrap();
+    r.device.name = "NVIDIA H800".into();
+    r.device.chip = None;
+    let fma = r.workloads.iter().position(|w| w.variant == "f16").unwrap();
+    claim(&mut r.workloads[fma], 900.0);
+    let reasons = dataset::implausible(&db, &r);
+    assert!(
+        reasons
+            .iter()
+            .any(|p| p.contains("4x the vector fp32 peak")),
+        "{reasons:?}"
+    );
+    // chipbench's FMA loop runs on the vector units whatever the file says.
+    let mut r = RunResult::read(&repo(H200)).unwrap();
+    r.workloads[fma].unit = Some(chipbench::model::Unit::Matrix);
+    assert!(
+        r.problems()
+            .iter()
+            .any(|p| p.contains("runs on the vector units"))
+    );
+    // A chip claimed against the adapter name is refused; the name decides.
     let mut r = RunResult::read(&repo(H200)).unwrap();
     r.device.chip = Some("nvidia-b200".into());
     assert!(dataset::implausible(&db, &r)[0].contains("is not the chip the adapter name"));

@@ -24,11 +24,17 @@ fn predicted_unsupported(ctx: &Context, case: &Case) -> Option<&'static str> {
         return Some("SHADER_F16");
     }
     let coop = case.family == KernelFamily::WgslCoop;
+    // The matrix peak names its matrix size; the other cooperative kernels use 16x16x16.
+    let n = case
+        .shape
+        .iter()
+        .find(|(k, _)| *k == "n" && case.workload.id == "matrix-peak")
+        .map_or(16, |(_, v)| *v as u32);
     if coop
         && !(ctx.coop
             && ctx
                 .info
-                .offers_coop((16, 16, 16), Numeric::F16, case.precision.accumulate)
+                .offers_coop((n, n, n), case.precision.inputs, case.precision.accumulate)
             && (ctx.info.subgroup_min_size, ctx.info.subgroup_max_size) == (32, 32))
     {
         return Some("cooperative matrices");

@@ -51,22 +51,46 @@ fn layer(rel: &Path) -> String {
     first.trim_end_matches(".rs").to_string()
 }
 
-/// Top-level modules a file names as `crate::X`, outside comments.
+/// Top-level modules a file names as `crate::X` or `crate::{X, Y::Z}` (over several lines
+/// too), outside comments.
 fn imports(text: &str) -> BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
     let mut out = BTreeSet::new();
-    for line in text.lines() {
-        let code = line.split("//").next().unwrap_or("");
-        for (i, _) in code.match_indices("crate::") {
-            let rest = &code[i + "crate::".len()..];
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                out.insert(name);
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The first segment of each item of the group, at its top level.
+            let (mut depth, mut item) = (0, String::new());
+            for c in group.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        out.insert(ident(&item));
+                        item.clear();
+                        continue;
+                    }
+                    _ => {}
+                }
+                item.push(c);
             }
+            out.insert(ident(&item));
+        } else {
+            out.insert(ident(rest));
         }
     }
+    out.remove("");
     out
 }
 
@@ -94,6 +118,12 @@ fn layers_import_only_what_is_below_them() {
                 rel.display()
             );
         }
+        // `super::super` from a layer's file would reach the crate root and around the rules.
+        assert!(
+            !text.contains("super::super"),
+            "{}: reach other layers through crate::, not super::super",
+            rel.display()
+        );
         if !WGPU.contains(&layer.as_str()) {
             assert!(
                 !text.contains("wgpu::") && !text.contains("use wgpu"),
@@ -113,5 +143,10 @@ fn the_reader_sees_imports() {
     assert_eq!(
         got,
         BTreeSet::from(["model".to_string(), "policy".to_string()])
+    );
+    let grouped = imports("use crate::{\n    bench::Case,\n    device::{Context, GpuError},\n};");
+    assert_eq!(
+        grouped,
+        BTreeSet::from(["bench".to_string(), "device".to_string()])
     );
 }

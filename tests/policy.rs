@@ -386,11 +386,10 @@ fn measured_beside_rated() {
     let (share, unit, peak) = of("f16");
     assert!((0.93..=0.97).contains(&share), "fma f16 at {share}");
     assert_eq!((unit, peak), (ExecUnit::Vector, 133.8));
-    let (share, unit, _) = of("tiled-f16-f32acc");
-    assert!(
-        (0.25..=0.3).contains(&share) && unit == ExecUnit::Vector,
-        "{share}"
-    );
+    // f16 inputs widened to f32 are f32 multiply-adds: rated against the vector fp32 peak.
+    let (share, unit, peak) = of("tiled-f16-f32acc");
+    assert!((0.5..=0.6).contains(&share), "{share}");
+    assert_eq!((unit, peak), (ExecUnit::Vector, 66.9));
     let (share, unit, peak) = of("coop-f16-f32acc");
     assert_eq!((unit, peak), (ExecUnit::Matrix, 989.4));
     assert!((0.1..=0.2).contains(&share), "{share}");

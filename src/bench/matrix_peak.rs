@@ -9,10 +9,10 @@
 //!
 //! The chain cannot be folded or shortened (see shaders/matrix_peak.wgsl): operands and
 //! starting accumulators come from buffers, the trip count from a uniform, and each iteration
-//! adds A B then A B', B' = D - B, so the accumulators grow by A D per iteration. Operands are
-//! multiples of 1/4 and starting accumulators multiples of 1/16, so every intermediate is
-//! exact in f16: the host computes the result exactly and the check is exact. Every
-//! accumulator of every subgroup is written and compared.
+//! adds A B then A B', B' = D - B, so the accumulators move by A D (every entry +-1/16, D a
+//! scaled permutation) per iteration. Operands are +-1/4 and starting accumulators multiples
+//! of 1/16, so every intermediate is exact in f16: the host computes the result exactly and
+//! the check is exact. Every accumulator of every subgroup is written and compared.
 
 use half::f16;
 
@@ -144,13 +144,19 @@ struct Operands {
 impl Operands {
     fn draw(n: usize, rng: &mut Rng) -> Self {
         let tile = n * n;
-        let quarter = |r: &mut Rng| (r.below(3) as f64 - 1.0) / 4.0;
+        // +-1/4, never zero, so no product vanishes.
+        let quarter = |r: &mut Rng| if r.below(2) == 0 { 0.25 } else { -0.25 };
         let a: Vec<f64> = (0..tile).map(|_| quarter(rng)).collect();
         let b: Vec<f64> = (0..tile).map(|_| quarter(rng)).collect();
-        // D: one 1/4 per column, so A D has entries in {0, +-1/16}.
+        // D: 1/4 times a random permutation, so every entry of A D is +-1/16 and every
+        // iteration moves every accumulator.
+        let mut perm: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            perm.swap(i, rng.below(i as u64 + 1) as usize);
+        }
         let mut d = vec![0.0; tile];
-        for col in 0..n {
-            d[rng.below(n as u64) as usize * n + col] = 0.25;
+        for (row, &col) in perm.iter().enumerate() {
+            d[row * n + col] = 0.25;
         }
         let b2: Vec<f64> = d.iter().zip(&b).map(|(d, b)| d - b).collect();
         let init = (0..CHAINS as usize * tile)
@@ -319,10 +325,15 @@ mod tests {
     }
 
     #[test]
-    fn every_iteration_changes_the_result() {
-        // A D is not zero, so one iteration more or less shows in the check.
+    fn every_iteration_changes_every_accumulator() {
+        // Every entry of A D is +-1/16, so one iteration more or less shows in every element.
         let o = Operands::draw(16, &mut Rng::new(5));
-        assert_ne!(o.expected(16, 0, 10), o.expected(16, 0, 11));
+        let (ten, eleven) = (o.expected(16, 0, 10), o.expected(16, 0, 11));
+        assert!(
+            ten.iter()
+                .zip(&eleven)
+                .all(|(a, b)| (a - b).abs() == 1.0 / 16.0)
+        );
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub struct RunArgs {
     /// else a CPU adapter such as lavapipe.
     #[arg(long, default_value = "default")]
     device: String,
-    /// Comma-separated workloads (fma, copy, matmul, attention, decode, gemv). Default: all.
+    /// Comma-separated workloads (fma, copy, matrix-peak, matmul, attention, decode, gemv).
+    /// Default: all.
     #[arg(long, value_delimiter = ',', value_parser = workload)]
     workloads: Vec<&'static Workload>,
     /// Small sizes and a short time budget: seconds, for CI and a first look.

@@ -98,7 +98,7 @@ impl FromStr for Numeric {
 }
 
 /// Input and accumulation format of a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Precision {
     pub inputs: Numeric,

@@ -140,12 +140,19 @@ pub fn measured_peak<'a>(
         Unit::Matrix => ("matrix-peak", "matrix peak"),
         Unit::Vector => ("fma", "FMA peak"),
     };
+    // Vector work runs at the wider of its formats (f16 inputs widened to f32 are f32 FMAs).
+    let (inputs, acc) = (r.precision.inputs, r.precision.accumulate);
+    let vector_format = if acc != Numeric::None && acc.bytes() > inputs.bytes() {
+        acc
+    } else {
+        inputs
+    };
     records
         .into_iter()
         .filter(|c| c.workload == ceiling && c.status == Status::Ok)
-        .filter(|c| {
-            c.precision.inputs == r.precision.inputs
-                && (ceiling == "fma" || c.precision.accumulate == r.precision.accumulate)
+        .filter(|c| match ceiling {
+            "fma" => c.precision.inputs == vector_format,
+            _ => c.precision == r.precision,
         })
         .filter_map(|c| c.headline().map(|(v, _)| v))
         .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
@@ -189,9 +196,11 @@ impl WorkloadRecord {
     /// attention on TF32 or narrower inputs, ran on the matrix units; everything else on the
     /// vector units (benches/vendor_reference.py writes the same rule).
     pub fn unit(&self, source: Source) -> Unit {
-        if let Some(u) = self.unit {
-            return u;
-        }
+        self.unit.unwrap_or_else(|| self.known_unit(source))
+    }
+
+    /// The unit the rule in [`WorkloadRecord::unit`] gives, whatever the file records.
+    fn known_unit(&self, source: Source) -> Unit {
         let matrix = match source {
             Source::Chipbench => self.variant.starts_with("coop"),
             Source::VendorLibrary => {
@@ -325,6 +334,15 @@ impl RunResult {
         for (i, w) in self.workloads.iter().enumerate() {
             let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
             workload_problems(w, &at, &mut p);
+            // chipbench's kernels are known: a recorded unit must be the one they run on.
+            if let Some(u) = w.unit.filter(|_| self.source == Source::Chipbench) {
+                let known = w.known_unit(self.source);
+                if u != known {
+                    p.push(format!(
+                        "{at}: recorded unit {u}, but this kernel runs on the {known} units"
+                    ));
+                }
+            }
         }
         p
     }

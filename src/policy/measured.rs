@@ -82,26 +82,18 @@ impl Comparison {
         let mut out = Vec::new();
         match (&self.chip, &self.rated) {
             (Some(id), Some(v)) => {
-                out.push(format!("{} is chip {id} in the database.", self.device));
                 out.push(format!(
-                    "Rated (datasheet peaks): TPP {:.0}, performance density {}; {}{} under the {} rule.",
-                    v.tpp,
-                    v.performance_density
-                        .map_or("unknown".to_string(), |pd| format!("{pd:.2}")),
-                    v.classification.name(),
-                    v.clause.map(|c| format!(" ({c})")).unwrap_or_default(),
-                    v.rule
+                    "{} is chip {id} in the database. Rated (datasheet peaks):",
+                    self.device
                 ));
-                if let Some(h) = v
-                    .headroom
-                    .iter()
-                    .find(|h| h.tpp_threshold == v.nearest_threshold)
-                {
-                    out.push(format!(
-                        "Nearest threshold: TPP {:.0} ({:.2}x); the largest dense 16-bit rate under it is {:.1} TFLOP/s.",
-                        h.tpp_threshold, h.ratio, h.max_dense_16bit_tflops
-                    ));
-                }
+                // The same verdict `classify --chip` prints, less its closing line, which
+                // ends this output too.
+                out.extend(
+                    v.to_text()
+                        .lines()
+                        .filter(|l| *l != super::rules::DISCLAIMER)
+                        .map(|l| format!("  {l}")),
+                );
             }
             _ => out.push(format!(
                 "{} has no entry in the chip database: only the measured side is shown.",
@@ -129,8 +121,11 @@ impl Comparison {
                 m.measured_tflops,
                 m.bits,
                 m.effective_bit_weighted_throughput,
-                m.measured_over_rated
-                    .map_or("-".to_string(), |r| format!("{r:.3}")),
+                m.measured_over_rated.map_or("-".to_string(), |r| if r >= 0.01 {
+                    format!("{r:.3}")
+                } else {
+                    format!("{r:.1e}")
+                }),
             ));
         }
         out.push(super::rules::DISCLAIMER.to_string());

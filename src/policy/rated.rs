@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::spec::{Precision, Spec};
-use crate::model::{self, Source, WorkloadRecord};
+use crate::model::{self, Numeric, Source, Unit, WorkloadRecord};
 
 /// A record's rated peak.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -16,45 +16,55 @@ pub struct Rated {
     pub precision: Precision,
     /// TFLOP/s (or TOPS).
     pub tflops: f64,
-    /// False when the chip quotes no peak for this unit and precision, and the figure is the
-    /// fastest rate of any unit at this bit width or wider: a bound, not a like-for-like peak.
+    /// False when the chip quotes no peak for this unit and precision, and the figure is a
+    /// bound instead ([`Spec::bound`]), not a like-for-like peak.
     pub own_unit: bool,
+    /// What a bound is, where `own_unit` is false.
+    pub bound: Option<String>,
 }
 
 impl Rated {
-    /// "vector fp16 peak", or "fastest 16-bit-or-wider rate" for a bound.
+    /// "vector fp16 peak", or what the bound is.
     pub fn label(&self) -> String {
-        if self.own_unit {
-            format!("{} {} peak", self.unit, self.precision)
-        } else {
-            format!(
-                "fastest rate at {} bits or wider (no {} {} peak listed)",
-                self.precision.bits(19),
-                self.unit,
-                self.precision
-            )
+        match &self.bound {
+            Some(what) => what.clone(),
+            None => format!("{} {} peak", self.unit, self.precision),
         }
     }
 }
 
+/// The precision `w`'s arithmetic runs at: on the matrix units its input format (the
+/// accumulator selects the rate); on the vector units the wider of input and accumulator, since
+/// f16 inputs widened to f32 (`tiled-f16-f32acc`) are f32 multiply-adds.
+fn arithmetic(w: &WorkloadRecord, unit: Unit) -> Option<Precision> {
+    let (inputs, acc) = (w.precision.inputs, w.precision.accumulate);
+    match unit {
+        Unit::Vector if acc != Numeric::None && acc.bytes() > inputs.bytes() => Precision::of(acc),
+        _ => Precision::of(inputs),
+    }
+}
+
 /// The peak `w` (from a file of `source`) is compared with on a chip of `spec`: its unit's
-/// peak at its input precision and accumulator; where the chip lists none, the fastest rate
-/// at that bit width or wider. None for data movement and for chips without a usable figure.
+/// peak at the precision its arithmetic runs at, with its accumulator; where the chip lists
+/// none, a stated bound on the same unit ([`Spec::bound`]). None for data movement and for
+/// chips without a usable figure.
 pub fn rated(spec: &Spec, w: &WorkloadRecord, source: Source) -> Option<Rated> {
-    let precision = Precision::of(w.precision.inputs)?;
     let unit = w.unit(source);
+    let precision = arithmetic(w, unit)?;
     if let Some(tflops) = spec.peak(unit, precision, w.precision.accumulate) {
         return Some(Rated {
             unit,
             precision,
             tflops,
             own_unit: true,
+            bound: None,
         });
     }
-    spec.fastest_at_or_above(precision).map(|tflops| Rated {
+    spec.bound(unit, precision).map(|(tflops, what)| Rated {
         unit,
         precision,
         tflops,
         own_unit: false,
+        bound: Some(what),
     })
 }

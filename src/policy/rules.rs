@@ -371,7 +371,9 @@ const TARIFF_BANDS: [((f64, f64), (f64, f64)); 2] = [
     ((20800.0, 21100.0), (5800.0, 6200.0)),
 ];
 
-fn licence_review(spec: &Spec, tpp: f64, class: Class) -> LicenceReview {
+/// `tpp` is (TF32 as 19 bits, TF32 as 32 bits): where the two fall on either side of a line,
+/// that condition is unknown.
+fn licence_review(spec: &Spec, (tpp, tpp32): (f64, f64), class: Class) -> LicenceReview {
     let bw = spec.memory_bandwidth_gbps;
     let exporter = |condition: &'static str| Condition {
         condition,
@@ -381,8 +383,14 @@ fn licence_review(spec: &Spec, tpp: f64, class: Class) -> LicenceReview {
     let conditions = vec![
         Condition {
             condition: "TPP below 21,000",
-            status: Met::of(Some(tpp < REVIEW_TPP)),
-            detail: format!("TPP {tpp:.0}"),
+            status: Met::of(
+                ((tpp < REVIEW_TPP) == (tpp32 < REVIEW_TPP)).then_some(tpp < REVIEW_TPP),
+            ),
+            detail: if tpp32 == tpp {
+                format!("TPP {tpp:.0}")
+            } else {
+                format!("TPP {tpp:.0} with TF32 as 19 bits, {tpp32:.0} as 32 bits")
+            },
         },
         Condition {
             condition: "total DRAM bandwidth below 6,500 GB/s",
@@ -411,7 +419,9 @@ fn licence_review(spec: &Spec, tpp: f64, class: Class) -> LicenceReview {
         exporter("shipments to China and Macau at most 50% of those to US customers"),
     ];
     let chip_side = &conditions[..3];
-    let policy = if !matches!(class, Class::A | Class::B) {
+    let policy = if class == Class::Undetermined {
+        "undetermined: the chip's classification is unknown".to_string()
+    } else if class == Class::Outside {
         "not applicable: the chip is outside 3A090".to_string()
     } else if chip_side.iter().any(|c| c.status == Met::NotMet) {
         "presumption of denial (a condition is not met)".to_string()
@@ -423,7 +433,9 @@ fn licence_review(spec: &Spec, tpp: f64, class: Class) -> LicenceReview {
     let tariff = bw.and_then(|b| {
         TARIFF_BANDS
             .iter()
-            .find(|((t0, t1), (b0, b1))| tpp > *t0 && tpp < *t1 && b > *b0 && b < *b1)
+            .find(|((t0, t1), (b0, b1))| {
+                [tpp, tpp32].iter().any(|&t| t > *t0 && t < *t1) && b > *b0 && b < *b1
+            })
             .map(|((t0, t1), (b0, b1))| {
                 format!(
                     "inside the 25% Section 232 band TPP {t0:.0}-{t1:.0} with {b0:.0}-{b1:.0} \
@@ -481,7 +493,8 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
             Class::B => dc == Some(true),
             _ => false,
         };
-    let licence_review = (rule == Rule::Jan2026).then(|| licence_review(spec, t19.value, o.class));
+    let licence_review =
+        (rule == Rule::Jan2026).then(|| licence_review(spec, (t19.value, t32.value), o.class));
     let hbm = match (rule, spec.hbm_density) {
         (Rule::Dec2024 | Rule::Jan2026, Some(d)) => Some(HbmNote {
             memory_bandwidth_density: d,

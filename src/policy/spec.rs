@@ -253,15 +253,60 @@ impl Spec {
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
     }
 
-    /// The fastest rate of any execution unit at `p` or a wider precision: a bound for a
-    /// measurement whose own unit has no published peak at `p`.
-    pub fn fastest_at_or_above(&self, p: Precision) -> Option<f64> {
-        self.units
+    /// A bound for a measurement on `exec` at `p` where the chip lists no such peak, with what
+    /// it is: on the same unit, the fastest rate at `p` or a wider precision; for 16-bit work on
+    /// the vector units, four times their fp32 rate (packed half precision runs at most four
+    /// times fp32 on any GPU chipbench knows: the A100's 78 against 19.5). Only a chip that
+    /// lists nothing for that unit falls back to its fastest rate of any unit.
+    pub fn bound(&self, exec: model::Unit, p: Precision) -> Option<(f64, String)> {
+        let max = |it: &mut dyn Iterator<Item = f64>| {
+            it.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+        };
+        let own = |u: &Unit| -> Vec<(Precision, f64)> {
+            match exec {
+                model::Unit::Vector => u.vector.iter().map(|(&q, &v)| (q, v)).collect(),
+                model::Unit::Matrix => u
+                    .matrix
+                    .iter()
+                    .chain(&u.matrix_fp16_accumulate)
+                    .map(|(&q, &v)| (q, v))
+                    .collect(),
+            }
+        };
+        let half = matches!(p, Precision::Fp16 | Precision::Bf16 | Precision::Int16);
+        if exec == model::Unit::Vector && half {
+            let fp32 = max(&mut self
+                .units
+                .iter()
+                .filter_map(|u| u.vector.get(&Precision::Fp32).copied()));
+            if let Some(v) = fp32 {
+                return Some((
+                    4.0 * v,
+                    format!("4x the vector fp32 peak (no vector {p} peak listed)"),
+                ));
+            }
+        }
+        let same = max(&mut self
+            .units
             .iter()
-            .flat_map(Unit::rates)
+            .flat_map(own)
             .filter(|(q, _)| q.bits(19) >= p.bits(19))
-            .map(|(_, v)| v)
-            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+            .map(|(_, v)| v));
+        if let Some(v) = same {
+            return Some((
+                v,
+                format!(
+                    "fastest {exec} rate at {} bits or wider (no {exec} {p} peak listed)",
+                    p.bits(19)
+                ),
+            ));
+        }
+        max(&mut self.units.iter().flat_map(Unit::rates).map(|(_, v)| v)).map(|v| {
+            (
+                v,
+                format!("fastest rate of any unit (the chip lists no {exec} peaks)"),
+            )
+        })
     }
 
     /// Every figure must be finite and positive; a clear message for the first that is not.
@@ -376,7 +421,12 @@ mod tests {
         assert_eq!(s.peak(v, Precision::Bf16, Numeric::F32), None);
         // TPP takes the fastest rate of all: 330.3 x 16.
         assert!((s.tpp(19).unwrap().value - 5284.8).abs() < 1e-9);
-        assert_eq!(s.fastest_at_or_above(Precision::Fp16), Some(330.3));
+        // A vector f16 case on a chip that lists only vector fp32: bounded by 4x that, not by
+        // the tensor rate.
+        let mut fp32_only = s.clone();
+        fp32_only.units[0].vector = [(Precision::Fp32, 82.6)].into_iter().collect();
+        assert_eq!(fp32_only.bound(v, Precision::Fp16).unwrap().0, 4.0 * 82.6);
+        assert_eq!(fp32_only.bound(m, Precision::Int8).unwrap().0, 330.3);
     }
 
     #[test]

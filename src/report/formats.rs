@@ -2,7 +2,7 @@
 
 use super::model::{Cell, Report, Row};
 use super::summary::{headline, of_peak, summary_lines};
-use super::table::{aligned, duration, scaled};
+use super::table::{aligned, duration, scaled, times};
 use crate::text::{csv_safe, md_cell};
 
 fn value(r: &Row) -> String {
@@ -19,17 +19,9 @@ fn ratio(r: &Row) -> String {
 /// A figure over the ceiling measured in the same run: the copy bandwidth for bandwidth-bound
 /// work, the unit's peak loop for compute.
 pub fn of_measured(r: &Row) -> String {
-    // Two significant digits below 0.1, so a small share does not print as 0.00x.
-    let ratio = |x: f64| {
-        if x >= 0.1 {
-            format!("{x:.2}x")
-        } else {
-            format!("{x:.1e}x")
-        }
-    };
     match (r.copy_fraction, r.peak_fraction, r.peak_label) {
-        (Some(x), _, _) => format!("{} copy", ratio(x)),
-        (None, Some(x), Some(label)) => format!("{} {label}", ratio(x)),
+        (Some(x), _, _) => format!("{} copy", times(x)),
+        (None, Some(x), Some(label)) => format!("{} {label}", times(x)),
         _ => "-".to_string(),
     }
 }

@@ -347,6 +347,7 @@ mod tests {
             workload: "w".into(),
             variant: "v".into(),
             precision: "f16".into(),
+            accumulate: "f32".into(),
             shape: String::new(),
             median_ns: 1.0,
             min_ns: 1.0,

@@ -9,6 +9,9 @@ use crate::model::Unit;
 
 /// A share as a percentage, or "-".
 fn pct(x: Option<f64>) -> String {
+    if let Some(v) = x.filter(|v| *v * 100.0 < 0.1) {
+        return format!("{:.1e}%", v * 100.0);
+    }
     x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0))
 }
 

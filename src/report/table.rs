@@ -16,6 +16,15 @@ pub fn duration(ns: f64) -> String {
     }
 }
 
+/// A ratio as "0.25x", with two significant digits below 0.1 so a small one never reads 0.00x.
+pub fn times(x: f64) -> String {
+    if x >= 0.1 {
+        format!("{x:.2}x")
+    } else {
+        format!("{x:.1e}x")
+    }
+}
+
 /// A throughput in the unit that suits its size, so that no figure prints as 0.00: TFLOP/s
 /// from 1 up, else GFLOP/s or MFLOP/s; GB/s from 1 up, else MB/s.
 pub fn scaled(value: f64, unit: &str) -> String {
@@ -34,13 +43,13 @@ pub fn scaled(value: f64, unit: &str) -> String {
 /// unit, its share of that unit's measured peak (`peak`).
 fn throughput(r: &WorkloadRecord, copy_gbps: Option<f64>, peak: Option<(f64, &str)>) -> String {
     let share = |tf: f64| {
-        peak.map(|(p, label)| format!(" ({:.2}x {label})", tf / p))
+        peak.map(|(p, label)| format!(" ({} {label})", times(tf / p)))
             .unwrap_or_default()
     };
     match r.headline() {
         Some((tf, "TFLOP/s")) => format!("{}{}", scaled(tf, "TFLOP/s"), share(tf)),
         Some((gbps, unit)) => match r.copy_share(copy_gbps) {
-            Some(share) => format!("{} ({share:.2}x copy)", scaled(gbps, unit)),
+            Some(share) => format!("{} ({} copy)", scaled(gbps, unit), times(share)),
             None => scaled(gbps, unit),
         },
         None => "-".to_string(),
@@ -218,7 +227,9 @@ mod tests {
         };
         let peak = unit(record("matrix-peak", 4e11, 4e9, 1e6), Unit::Matrix);
         let coop = unit(record("matmul", 1e11, 1e9, 1e6), Unit::Matrix);
-        let fma = unit(record("fma", 2e11, 2e9, 1e6), Unit::Vector);
+        let mut fma = unit(record("fma", 2e11, 2e9, 1e6), Unit::Vector);
+        // f16 inputs widened to f32 are f32 multiply-adds: the f32 FMA loop is their ceiling.
+        fma.precision = Precision::new(Numeric::F32, Numeric::F32);
         let tiled = unit(record("matmul", 5e10, 5e8, 1e6), Unit::Vector);
         let all = [peak.clone(), coop.clone(), fma.clone(), tiled.clone()];
         let render =
