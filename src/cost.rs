@@ -381,11 +381,16 @@ fn positive(name: &str, v: f64) -> Result<f64, CostError> {
     crate::input::positive(name, v).map_err(CostError::Input)
 }
 
+/// A number in the range a person could mean (see [`crate::input::within`]).
+fn within(name: &str, v: f64, lo: f64, hi: f64) -> Result<f64, CostError> {
+    crate::input::within(name, v, lo, hi).map_err(CostError::Input)
+}
+
 /// Answers a request against the catalog.
 pub fn estimate(catalog: &Catalog, req: &Request) -> Result<Estimate, CostError> {
     let (sustained, rate_source, utilization) = match &req.rate {
         Rate::Tflops(t) => (
-            positive("--tflops", *t)?,
+            within("--tflops", *t, 1e-6, 1e7)?,
             "given sustained rate per GPU".to_string(),
             None,
         ),
@@ -405,24 +410,27 @@ pub fn estimate(catalog: &Catalog, req: &Request) -> Result<Estimate, CostError>
         }
     };
     let (price, price_source) = match req.price_usd_per_gpu_hour {
-        Some(p) => (positive("--price", p)?, "given".to_string()),
+        Some(p) => (within("--price", p, 1e-4, 1e4)?, "given".to_string()),
         None => (
             2.0,
             "default: DeepSeek-V3's assumed H800 rental price".to_string(),
         ),
     };
     if let Some(g) = req.gpus {
-        positive("--gpus", g as f64)?;
+        within("--gpus", g as f64, 1.0, 1e8)?;
     }
     let (flops, flops_source) = match &req.compute {
         None => (None, None),
-        Some(Compute::Flops(f)) => (Some(positive("--flops", *f)?), Some("given".to_string())),
+        Some(Compute::Flops(f)) => (
+            Some(within("--flops", *f, 1e9, 1e32)?),
+            Some("given".to_string()),
+        ),
         Some(Compute::ParamsTokens {
             active_params,
             tokens,
         }) => {
-            let n = positive("--params", *active_params)?;
-            let d = positive("--tokens", *tokens)?;
+            let n = within("--params", *active_params, 1e3, 1e16)?;
+            let d = within("--tokens", *tokens, 1e3, 1e17)?;
             (
                 Some(dense_flops(n, d)),
                 Some(format!("6 × {n:.3e} parameters × {d:.3e} tokens")),
@@ -449,10 +457,10 @@ pub fn estimate(catalog: &Catalog, req: &Request) -> Result<Estimate, CostError>
     };
     let hours = flops.map(|f| gpu_hours(f, sustained));
     if let Some(i) = &req.amortized {
-        positive("--purchase-price", i.purchase_price_usd)?;
-        positive("--tdp-watts", i.tdp_kw)?;
-        positive("--pue", i.pue)?;
-        positive("--usd-per-kwh", i.usd_per_kwh)?;
+        within("--purchase-price", i.purchase_price_usd, 1.0, 1e9)?;
+        within("--tdp-watts", i.tdp_kw * 1000.0, 1.0, 1e5)?;
+        within("--pue", i.pue, 1.0, 5.0)?;
+        within("--usd-per-kwh", i.usd_per_kwh, 1e-4, 10.0)?;
         if !(i.years_since_purchase.is_finite() && i.years_since_purchase >= 0.0) {
             return Err(CostError::Input(
                 "--years-since-purchase must be 0 or more".into(),

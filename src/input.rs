@@ -10,6 +10,20 @@ pub fn positive(what: &str, v: f64) -> Result<f64, String> {
     }
 }
 
+/// `v` when it is a number between `lo` and `hi` (inclusive), the range a person could mean;
+/// otherwise a message naming `what` and the range. Keeps absurd inputs (1e-320 TFLOP/s, a
+/// die of 1e-300 mm^2) from turning into infinite or 300-digit outputs.
+pub fn within(what: &str, v: f64, lo: f64, hi: f64) -> Result<f64, String> {
+    let v = positive(what, v)?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{what} must be between {lo:e} and {hi:e}, got {v:e}"
+        ))
+    }
+}
+
 /// The item of `all` whose `name` is `s` (trimmed, case-insensitive), or a message listing them.
 pub fn named<T: Copy>(
     what: &str,
@@ -54,6 +68,22 @@ mod tests {
         for v in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert!(positive("rate", v).unwrap_err().starts_with("rate must be"));
         }
+    }
+
+    #[test]
+    fn within_refuses_absurd_magnitudes() {
+        assert_eq!(within("--tflops", 100.0, 1e-6, 1e7), Ok(100.0));
+        assert!(
+            within("--tflops", 1e-320, 1e-6, 1e7)
+                .unwrap_err()
+                .contains("between")
+        );
+        assert!(within("--tflops", 1e300, 1e-6, 1e7).is_err());
+        assert!(
+            within("--tflops", -1.0, 1e-6, 1e7)
+                .unwrap_err()
+                .contains("positive")
+        );
     }
 
     #[test]

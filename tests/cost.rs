@@ -116,6 +116,22 @@ fn calibration_rate_is_the_measurement_it_cites() {
 }
 
 fn bad_input_gets_one_line_and_exit_2() {
+    // Absurd magnitudes are refused, not turned into "infM GPU-hours" or 300-digit numbers.
+    for tflops in ["--tflops=1e-320", "--tflops=1e300"] {
+        let e = one_line_error(&["cost", "--model", "deepseek-v3", tflops]);
+        assert!(e.contains("must be between"), "{e}");
+    }
+    let e = one_line_error(&[
+        "cost",
+        "--params",
+        "7B",
+        "--tokens",
+        "1T",
+        "--tflops",
+        "100",
+        "--attention",
+    ]);
+    assert!(e.contains("--attention needs a model"), "{e}");
     assert!(
         one_line_error(&["cost", "--model", "deepseek-v3", "--tflops", "0"]).contains("positive")
     );

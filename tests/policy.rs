@@ -468,6 +468,10 @@ fn command_line() {
     assert!(one_line_error(&["classify", "--peak", "bf16=-5"]).contains("positive"));
     assert!(one_line_error(&["classify", "--peak", "bf16=nan"]).contains("positive"));
     assert!(one_line_error(&["classify", "--peak", "bf16"]).contains("PREC=VALUE"));
+    assert!(
+        one_line_error(&["classify", "--peak", "bf16=100", "--die-area=1e-300"])
+            .contains("die area must be between")
+    );
     let e = one_line_error(&["classify", "--chip", "nvidia-h100"]);
     assert!(
         e.contains("closest: nvidia-h100-nvl, nvidia-h100-pcie, nvidia-h100-sxm")

@@ -41,7 +41,7 @@ pub struct CostArgs {
     /// DeepSeek-V3 and Llama 3.1 405B).
     #[arg(long, requires = "result")]
     utilization: Option<f64>,
-    /// Include the attention term (models with a known architecture).
+    /// Include the attention term (models with a known architecture, so only with --model).
     #[arg(long)]
     attention: bool,
     /// Rental price per GPU-hour in USD (default 2.0, DeepSeek-V3's assumption).
@@ -71,6 +71,12 @@ pub struct CostArgs {
 }
 
 pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
+    if a.attention && a.model.is_none() {
+        return Err(anyhow!(
+            "--attention needs a model whose architecture is known: give --model ID"
+        )
+        .into());
+    }
     let catalog = Catalog::load()?;
     let compute = match (&a.model, &a.params, &a.tokens, &a.flops) {
         (Some(id), ..) => Some(Compute::Model(id.clone())),

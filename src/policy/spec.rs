@@ -311,23 +311,23 @@ impl Spec {
 
     /// Every figure must be finite and positive; a clear message for the first that is not.
     pub fn validate(&self) -> Result<(), String> {
-        let check = |what: &str, v: f64| crate::input::positive(what, v).map(|_| ());
         if self.units.iter().all(Unit::is_empty) {
             return Err("no peak given: TPP needs at least one precision's dense peak".into());
         }
         for u in &self.units {
             for (p, v) in u.rates() {
-                check(&format!("peak {p}"), v)?;
+                crate::input::within(&format!("peak {p}"), v, 1e-6, 1e7)?;
             }
         }
-        for (what, v) in [
-            ("die area", self.die_area_mm2),
-            ("memory bandwidth", self.memory_bandwidth_gbps),
-            ("interconnect", self.interconnect_gbps),
-            ("HBM bandwidth density", self.hbm_density),
+        // Ranges any real chip sits well inside (in mm^2, GB/s, GB/s, GB/s/mm^2).
+        for (what, v, lo, hi) in [
+            ("die area", self.die_area_mm2, 1.0, 1e5),
+            ("memory bandwidth", self.memory_bandwidth_gbps, 1e-3, 1e7),
+            ("interconnect", self.interconnect_gbps, 1e-3, 1e7),
+            ("HBM bandwidth density", self.hbm_density, 1e-6, 1e3),
         ] {
             if let Some(v) = v {
-                check(what, v)?;
+                crate::input::within(what, v, lo, hi)?;
             }
         }
         Ok(())

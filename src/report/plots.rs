@@ -57,12 +57,19 @@ fn figure(v: f64) -> String {
 /// reports in; none for pure data movement.
 fn roofline_point(r: &Row) -> Option<(f64, f64)> {
     let ai = r.intensity?;
-    Some(match r.unit {
+    let (x, y) = match r.unit {
         "TFLOP/s" => (ai, r.value),
         // GB/s x FLOP/byte = GFLOP/s.
         _ => (ai, r.value * ai / 1e3),
-    })
+    };
+    // Points outside what the axes can span are left out rather than stretching a log axis
+    // over hundreds of decades (plotters then takes forever to place its key points).
+    (X_RANGE.contains(&x) && Y_RANGE.contains(&y)).then_some((x, y))
 }
+
+/// The spans a roofline's axes may take: FLOP per byte, and TFLOP/s.
+const X_RANGE: std::ops::RangeInclusive<f64> = 1e-3..=1e6;
+const Y_RANGE: std::ops::RangeInclusive<f64> = 1e-9..=1e7;
 
 /// Measured points under measured and datasheet ceilings, on log-log axes.
 pub fn roofline(d: &DeviceReport) -> Result<String, String> {
@@ -74,6 +81,7 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
             .chain(&c.measured_compute)
             .map(|(_, v)| *v)
             .chain(d.rows.iter().filter_map(roofline_point).map(|(_, v)| v))
+            .filter(|v| Y_RANGE.contains(v))
             .fold(1.0, f64::max)
             * 2.0;
         // Down to the slowest point (a CPU adapter's are far below a GPU's 0.01 TFLOP/s).
@@ -283,7 +291,15 @@ pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> Result<String, Stri
 pub fn cost_chart(d: &DeviceReport) -> Result<String, String> {
     svg(|root| {
         let n = d.cost.len().max(1);
-        let hi = d.cost.iter().map(|c| c.gpu_hours).fold(1e4, f64::max) * 4.0;
+        // A span any real run fits in; an absurd rate cannot stretch the axis without end.
+        let hi = d
+            .cost
+            .iter()
+            .map(|c| c.gpu_hours)
+            .filter(|h| h.is_finite())
+            .fold(1e4, f64::max)
+            .min(1e15)
+            * 4.0;
         let names: Vec<String> = d.cost.iter().map(|c| c.model.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(
@@ -386,5 +402,8 @@ mod tests {
             Some((1.0, 4.0))
         );
         assert_eq!(roofline_point(&row("GB/s", 4000.0, None)), None);
+        // Figures no axis can span are left out (they once made the chart take forever).
+        assert_eq!(roofline_point(&row("TFLOP/s", 1e300, Some(10.0))), None);
+        assert_eq!(roofline_point(&row("TFLOP/s", 1.0, Some(1e-300))), None);
     }
 }
