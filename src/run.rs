@@ -22,9 +22,9 @@ use crate::policy::Database;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("{0}")]
+    #[error(transparent)]
     Gpu(#[from] GpuError),
-    #[error("{0}")]
+    #[error(transparent)]
     Schema(#[from] SchemaError),
 }
 

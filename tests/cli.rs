@@ -174,6 +174,29 @@ fn bad_device_choices_name_the_adapters() {
     );
     let err = assert_one_line_error(&chipbench(&["run", "--quick", "--device", "no-such-gpu"]));
     assert!(err.contains("adapters: 0: "), "{err}");
+    // An output path that is a directory fails before any case runs, and says so once.
+    let dir = scratch("out-dir");
+    let out = chipbench(&[
+        "run",
+        "--quick",
+        "--workloads",
+        "copy",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    // (After the CPU-adapter note on lavapipe) one error line, exit 2.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| !l.starts_with("note: ")).collect();
+    assert!(
+        errors.len() == 1 && errors[0].starts_with("error: "),
+        "{err}"
+    );
+    assert_eq!(err.matches("not a regular file").count(), 1, "{err}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("copy "),
+        "no case ran"
+    );
 }
 
 fn quiet_and_json_runs_print_only_what_scripts_read() {

@@ -113,7 +113,7 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
         let palette = PALETTE;
         for (i, (name, tflops)) in c.datasheet_compute.iter().enumerate() {
             if let Some(bw) = c.datasheet_bandwidth_gbps {
-                let color = palette[i % palette.len()].mix(0.35);
+                let color = palette[i % palette.len()].mix(0.6);
                 chart
                     .draw_series(LineSeries::new(roof(*tflops, bw), color.stroke_width(1)))
                     .map_err(|e| e.to_string())?

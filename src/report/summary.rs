@@ -54,16 +54,21 @@ pub fn summary_lines(d: &DeviceReport) -> Vec<String> {
         _ => out.push("Export controls: no chip database entry for this device.".to_string()),
     }
     if let (Some(t), Some(src)) = (d.sustained_tflops, &d.rate_source) {
-        let ds = d.cost.iter().find(|c| c.model == "DeepSeek-V3");
-        out.push(format!(
-            "Training cost at {t:.1} TFLOP/s sustained ({src}): {}; {:.0} of these match DeepSeek-V3's 2,048 H800s.",
-            ds.map_or(String::new(), |c| format!(
-                "DeepSeek-V3 would take {:.2}M GPU-hours, ${:.2}M at $2/GPU-hour",
+        let mut line = format!("Training cost at {t:.1} TFLOP/s sustained ({src})");
+        if let Some(c) = d.cost.iter().find(|c| c.model == "DeepSeek-V3") {
+            line.push_str(&format!(
+                ": DeepSeek-V3 would take {:.2}M GPU-hours, ${:.2}M at the default price",
                 c.gpu_hours / 1e6,
                 c.cost_usd / 1e6
-            )),
-            d.chips_to_match_deepseek_v3.unwrap_or(0.0)
-        ));
+            ));
+        }
+        if let Some(n) = d.chips_to_match_deepseek_v3 {
+            line.push_str(&format!(
+                "; {n:.0} of these match DeepSeek-V3's cluster in FLOP/s"
+            ));
+        }
+        line.push('.');
+        out.push(line);
     }
     out
 }
