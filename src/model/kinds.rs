@@ -109,6 +109,17 @@ impl Precision {
     pub const fn new(inputs: Numeric, accumulate: Numeric) -> Self {
         Precision { inputs, accumulate }
     }
+
+    /// The format the arithmetic runs at on `unit`: on the matrix units the input format (the
+    /// accumulator selects the rate); on the vector units the wider of input and accumulator,
+    /// since f16 inputs widened to f32 (`tiled-f16-f32acc`) are f32 multiply-adds.
+    pub fn arithmetic(self, unit: Unit) -> Numeric {
+        let (inputs, acc) = (self.inputs, self.accumulate);
+        match unit {
+            Unit::Vector if acc != Numeric::None && acc.bytes() > inputs.bytes() => acc,
+            _ => inputs,
+        }
+    }
 }
 
 impl fmt::Display for Precision {

@@ -140,13 +140,7 @@ pub fn measured_peak<'a>(
         Unit::Matrix => ("matrix-peak", "matrix peak"),
         Unit::Vector => ("fma", "FMA peak"),
     };
-    // Vector work runs at the wider of its formats (f16 inputs widened to f32 are f32 FMAs).
-    let (inputs, acc) = (r.precision.inputs, r.precision.accumulate);
-    let vector_format = if acc != Numeric::None && acc.bytes() > inputs.bytes() {
-        acc
-    } else {
-        inputs
-    };
+    let vector_format = r.precision.arithmetic(Unit::Vector);
     records
         .into_iter()
         .filter(|c| c.workload == ceiling && c.status == Status::Ok)

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::spec::{Precision, Spec};
-use crate::model::{self, Numeric, Source, Unit, WorkloadRecord};
+use crate::model::{self, Source, WorkloadRecord};
 
 /// A record's rated peak.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,24 +33,13 @@ impl Rated {
     }
 }
 
-/// The precision `w`'s arithmetic runs at: on the matrix units its input format (the
-/// accumulator selects the rate); on the vector units the wider of input and accumulator, since
-/// f16 inputs widened to f32 (`tiled-f16-f32acc`) are f32 multiply-adds.
-fn arithmetic(w: &WorkloadRecord, unit: Unit) -> Option<Precision> {
-    let (inputs, acc) = (w.precision.inputs, w.precision.accumulate);
-    match unit {
-        Unit::Vector if acc != Numeric::None && acc.bytes() > inputs.bytes() => Precision::of(acc),
-        _ => Precision::of(inputs),
-    }
-}
-
 /// The peak `w` (from a file of `source`) is compared with on a chip of `spec`: its unit's
 /// peak at the precision its arithmetic runs at, with its accumulator; where the chip lists
 /// none, a stated bound on the same unit ([`Spec::bound`]). None for data movement and for
 /// chips without a usable figure.
 pub fn rated(spec: &Spec, w: &WorkloadRecord, source: Source) -> Option<Rated> {
     let unit = w.unit(source);
-    let precision = arithmetic(w, unit)?;
+    let precision = Precision::of(w.precision.arithmetic(unit))?;
     if let Some(tflops) = spec.peak(unit, precision, w.precision.accumulate) {
         return Some(Rated {
             unit,
