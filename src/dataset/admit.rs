@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::tree::files;
 use crate::model::{RunResult, Status, slug, vendor_name, write_file_atomic};
-use crate::policy::{Chip, Database, rated};
+use crate::policy::{Chip, Database, Spec, rated};
 
 /// Throughput may exceed a datasheet figure by this fraction (boost clocks, rounding).
 const TOLERANCE: f64 = 0.05;
@@ -27,10 +27,16 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
             ));
         }
     }
-    let candidates: Vec<&Chip> = match mapped {
-        Some(c) => vec![c],
-        None => db.chips.iter().collect(),
+    // Each candidate's spec once per file, not once per record.
+    let candidates: Vec<(&Chip, Spec)> = match mapped {
+        Some(c) => vec![(c, c.spec())],
+        None => db.chips.iter().map(|c| (c, c.spec())).collect(),
     };
+    // The memory bound does not depend on the record.
+    let memory = candidates
+        .iter()
+        .filter_map(|(c, _)| c.memory_bandwidth_gbps.map(|bw| (*c, bw)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
     let whose = |c: &Chip| match mapped {
         Some(_) => c.name.clone(),
         None => format!("fastest chip in the database ({})", c.name),
@@ -43,7 +49,7 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
         // Against the peak of the unit the case ran on, at its precision.
         let peak = candidates
             .iter()
-            .filter_map(|c| rated(&c.spec(), w, r.source).map(|p| (c, p)))
+            .filter_map(|(c, spec)| rated(spec, w, r.source).map(|p| (*c, p)))
             .max_by(|a, b| a.1.tflops.total_cmp(&b.1.tflops));
         if let (Some(tflops), Some((chip, peak))) = (t.tflops, peak) {
             if tflops > peak.tflops * (1.0 + TOLERANCE) {
@@ -58,10 +64,6 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
             }
         }
         // Every record's required traffic, not only bandwidth-bound work's.
-        let memory = candidates
-            .iter()
-            .filter_map(|c| c.memory_bandwidth_gbps.map(|bw| (c, bw)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((chip, bw)) = memory.filter(|(_, bw)| t.gbps > bw * (1.0 + TOLERANCE)) {
             out.push(format!(
                 "{at}: {:.0} GB/s exceeds the {} memory bandwidth of {bw:.0} GB/s",
