@@ -121,7 +121,7 @@ pub fn copy_bandwidth<'a>(records: impl IntoIterator<Item = &'a WorkloadRecord>)
         .into_iter()
         .filter(|r| r.workload == "copy" && r.status == Status::Ok)
         .filter_map(|r| r.headline().map(|(v, _)| v))
-        .fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
+        .max_by(f64::total_cmp)
 }
 
 /// The measured ceiling of a compute-bound record, from `records` of the same run: for work on
@@ -149,7 +149,7 @@ pub fn measured_peak<'a>(
             _ => c.precision == r.precision,
         })
         .filter_map(|c| c.headline().map(|(v, _)| v))
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+        .max_by(f64::total_cmp)
         .map(|v| (v, label))
 }
 

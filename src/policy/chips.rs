@@ -194,7 +194,7 @@ pub fn epoch_differences(chip: &Chip, row: &Chip) -> Vec<EpochDifference> {
             .into_iter()
             .chain(chip.matrix_fp16_accumulate.get(&p))
             .copied()
-            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+            .max_by(f64::total_cmp)
     };
     let pairs: [(&str, Option<f64>, Option<f64>); 10] = [
         (

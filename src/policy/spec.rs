@@ -250,7 +250,7 @@ impl Spec {
         self.units
             .iter()
             .filter_map(|u| u.peak(exec, p, acc))
-            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+            .max_by(f64::total_cmp)
     }
 
     /// A bound for a measurement on `exec` at `p` where the chip lists no such peak, with what
@@ -259,9 +259,6 @@ impl Spec {
     /// times fp32 on any GPU chipbench knows: the A100's 78 against 19.5). Only a chip that
     /// lists nothing for that unit falls back to its fastest rate of any unit.
     pub fn bound(&self, exec: model::Unit, p: Precision) -> Option<(f64, String)> {
-        let max = |it: &mut dyn Iterator<Item = f64>| {
-            it.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
-        };
         let own = |u: &Unit| -> Vec<(Precision, f64)> {
             match exec {
                 model::Unit::Vector => u.vector.iter().map(|(&q, &v)| (q, v)).collect(),
@@ -275,10 +272,11 @@ impl Spec {
         };
         let half = matches!(p, Precision::Fp16 | Precision::Bf16 | Precision::Int16);
         if exec == model::Unit::Vector && half {
-            let fp32 = max(&mut self
+            let fp32 = self
                 .units
                 .iter()
-                .filter_map(|u| u.vector.get(&Precision::Fp32).copied()));
+                .filter_map(|u| u.vector.get(&Precision::Fp32).copied())
+                .max_by(f64::total_cmp);
             if let Some(v) = fp32 {
                 return Some((
                     4.0 * v,
@@ -286,12 +284,13 @@ impl Spec {
                 ));
             }
         }
-        let same = max(&mut self
+        let same = self
             .units
             .iter()
             .flat_map(own)
             .filter(|(q, _)| q.bits(19) >= p.bits(19))
-            .map(|(_, v)| v));
+            .map(|(_, v)| v)
+            .max_by(f64::total_cmp);
         if let Some(v) = same {
             return Some((
                 v,
@@ -301,12 +300,17 @@ impl Spec {
                 ),
             ));
         }
-        max(&mut self.units.iter().flat_map(Unit::rates).map(|(_, v)| v)).map(|v| {
-            (
-                v,
-                format!("fastest rate of any unit (the chip lists no {exec} peaks)"),
-            )
-        })
+        self.units
+            .iter()
+            .flat_map(Unit::rates)
+            .map(|(_, v)| v)
+            .max_by(f64::total_cmp)
+            .map(|v| {
+                (
+                    v,
+                    format!("fastest rate of any unit (the chip lists no {exec} peaks)"),
+                )
+            })
     }
 
     /// Every figure must be finite and positive; a clear message for the first that is not.

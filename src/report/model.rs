@@ -167,7 +167,7 @@ impl DeviceReport {
                         .iter()
                         .flatten()
                         .map(|(v, _)| *v)
-                        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+                        .max_by(f64::total_cmp)
                 };
                 let ratio = best(&chipbench).zip(best(&vendor)).map(|(a, b)| a / b);
                 t.rows.push(PivotRow {
@@ -367,7 +367,7 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
         rows.iter()
             .filter(|r| r.source == "chipbench" && pred(r))
             .map(|r| r.value)
-            .fold(None::<f64>, |m, v| Some(m.map_or(v, |m| m.max(v))))
+            .max_by(f64::total_cmp)
     };
     // Ceilings per execution unit and precision, drawn and labelled separately.
     let ceilings = [
