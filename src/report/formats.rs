@@ -1,6 +1,6 @@
 //! The plain report formats: a terminal table, Markdown, CSV and JSON, one small function each.
 
-use super::model::{Cell, Report, Row};
+use super::model::{Cell, Report, Row, WorkloadTable};
 use super::summary::{headline, of_peak, summary_lines};
 use super::table::{aligned, duration, scaled, times};
 use crate::text::{csv_safe, md_cell};
@@ -9,7 +9,8 @@ fn value(r: &Row) -> String {
     scaled(r.value, r.unit)
 }
 
-fn ratio(r: &Row) -> String {
+/// The best vendor-library case beside this one, as "0.69x cublas-f32".
+pub fn ratio(r: &Row) -> String {
     match (&r.vendor_variant, r.vendor_ratio) {
         (Some(v), Some(x)) => format!("{x:.2}x {v}"),
         _ => "-".to_string(),
@@ -78,6 +79,34 @@ pub fn table(report: &Report) -> String {
     out
 }
 
+/// One workload's table as text: the header (shape, precision, each chipbench variant, each
+/// vendor variant, and their ratio where there is a vendor) and a row per shape and precision.
+/// The first two columns are labels, the rest figures.
+pub fn workload_cells(t: &WorkloadTable) -> (Vec<String>, Vec<Vec<String>>) {
+    let vendor = !t.vendor.is_empty();
+    let mut header = vec!["shape".to_string(), "precision".to_string()];
+    header.extend(t.chipbench.iter().map(|v| format!("chipbench {v}")));
+    header.extend(t.vendor.iter().cloned());
+    if vendor {
+        header.push("chipbench / vendor".to_string());
+    }
+    let cell = |c: &Cell| c.map_or("-".to_string(), |(v, unit)| scaled(v, unit));
+    let rows = t
+        .rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![r.shape.clone(), r.precision.clone()];
+            cells.extend(r.chipbench.iter().map(cell));
+            cells.extend(r.vendor.iter().map(cell));
+            if vendor {
+                cells.push(r.ratio.map_or("-".to_string(), |x| format!("{x:.2}x")));
+            }
+            cells
+        })
+        .collect();
+    (header, rows)
+}
+
 pub fn markdown(report: &Report) -> String {
     let mut out = String::from("# chipbench report\n\n");
     for d in &report.devices {
@@ -92,12 +121,7 @@ pub fn markdown(report: &Report) -> String {
         }
         for t in d.by_workload() {
             out.push_str(&format!("\n### {}\n\n", md_cell(&t.workload)));
-            let mut header = vec!["shape".to_string(), "precision".to_string()];
-            header.extend(t.chipbench.iter().map(|v| format!("chipbench {v}")));
-            header.extend(t.vendor.iter().cloned());
-            if !t.vendor.is_empty() {
-                header.push("chipbench / vendor".to_string());
-            }
+            let (header, rows) = workload_cells(&t);
             let row = |cells: Vec<String>| {
                 format!(
                     "| {} |\n",
@@ -108,16 +132,10 @@ pub fn markdown(report: &Report) -> String {
                         .join(" | ")
                 )
             };
-            out.push_str(&row(header.clone()));
-            out.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
-            let cell = |c: &Cell| c.map_or("-".to_string(), |(v, unit)| scaled(v, unit));
-            for r in &t.rows {
-                let mut cells = vec![r.shape.clone(), r.precision.clone()];
-                cells.extend(r.chipbench.iter().map(cell));
-                cells.extend(r.vendor.iter().map(cell));
-                if !t.vendor.is_empty() {
-                    cells.push(r.ratio.map_or("-".to_string(), |x| format!("{x:.2}x")));
-                }
+            let columns = header.len();
+            out.push_str(&row(header));
+            out.push_str(&format!("|{}\n", " --- |".repeat(columns)));
+            for cells in rows {
                 out.push_str(&row(cells));
             }
         }

@@ -4,8 +4,8 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::formats::of_measured;
-use super::model::{Cell, DeviceReport, Report, WorkloadTable};
+use super::formats::{of_measured, ratio, workload_cells};
+use super::model::{DeviceReport, Report, WorkloadTable};
 use super::plots;
 use super::summary::{self, of_peak};
 use super::table::{duration, scaled};
@@ -108,12 +108,7 @@ fn device(d: &DeviceReport) -> Markup {
                         td.n { (scaled(r.value, r.unit)) }
                         td.n { (of_peak(r)) }
                         td.n { (of_measured(r)) }
-                        td {
-                            @match (&r.vendor_variant, r.vendor_ratio) {
-                                (Some(v), Some(x)) => { (format!("{x:.2}x ")) (v) }
-                                _ => { "-" }
-                            }
-                        }
+                        td { (ratio(r)) }
                     }
                 }
                 }
@@ -126,28 +121,17 @@ fn device(d: &DeviceReport) -> Markup {
     }
 }
 
-/// One workload's table: a row per shape and precision, chipbench's variants, the vendor
-/// library's, and the ratio of the best of each.
+/// One workload's table ([`workload_cells`]): labels left, figures right.
 fn workload_table(t: &WorkloadTable) -> Markup {
-    let cell = |c: &Cell| c.map_or("-".to_string(), |(v, unit)| scaled(v, unit));
+    let (header, rows) = workload_cells(t);
     html! {
         h3 { (t.workload) }
         table.workload {
-            tr {
-                th { "shape" }
-                th { "precision" }
-                @for v in &t.chipbench { th { "chipbench " (v) } }
-                @for v in &t.vendor { th { (v) } }
-                @if !t.vendor.is_empty() { th { "chipbench / vendor" } }
-            }
-            @for r in &t.rows {
+            tr { @for h in &header { th { (h) } } }
+            @for cells in &rows {
                 tr {
-                    td { (r.shape) }
-                    td { (r.precision) }
-                    @for c in &r.chipbench { td.n { (cell(c)) } }
-                    @for c in &r.vendor { td.n { (cell(c)) } }
-                    @if !t.vendor.is_empty() {
-                        td.n { (r.ratio.map_or("-".to_string(), |x| format!("{x:.2}x"))) }
+                    @for (i, c) in cells.iter().enumerate() {
+                        @if i < 2 { td { (c) } } @else { td.n { (c) } }
                     }
                 }
             }
