@@ -124,7 +124,10 @@ impl Build {
     pub fn code(self, code: ShaderCode) -> ShaderCode {
         match code {
             ShaderCode::Wgsl(src) => {
-                let src = self.plant.map_or(src.clone(), |plant| plant(&src));
+                let src = match self.plant {
+                    Some(plant) => plant(&src),
+                    None => src,
+                };
                 ShaderCode::Wgsl(if self.emulate_coop {
                     emulation::emulate(&src)
                 } else {

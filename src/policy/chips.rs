@@ -196,60 +196,28 @@ pub fn epoch_differences(chip: &Chip, row: &Chip) -> Vec<EpochDifference> {
             .copied()
             .max_by(f64::total_cmp)
     };
+    let vector = |c: &Chip, p: Precision| c.vector.get(&p).copied();
+    let matrix = |c: &Chip, p: Precision| c.matrix.get(&p).copied();
+    use Precision::*;
     let pairs: [(&str, Option<f64>, Option<f64>); 10] = [
-        (
-            "vector.fp32",
-            chip.vector.get(&Precision::Fp32).copied(),
-            row.vector.get(&Precision::Fp32).copied(),
-        ),
-        (
-            "vector.fp16",
-            chip.vector.get(&Precision::Fp16).copied(),
-            row.vector.get(&Precision::Fp16).copied(),
-        ),
+        ("vector.fp32", vector(chip, Fp32), vector(row, Fp32)),
+        ("vector.fp16", vector(chip, Fp16), vector(row, Fp16)),
         (
             "vector.fp64",
-            chip.vector
-                .get(&Precision::Fp64)
-                .or(chip.matrix.get(&Precision::Fp64))
-                .copied(),
-            row.vector.get(&Precision::Fp64).copied(),
+            vector(chip, Fp64).or(matrix(chip, Fp64)),
+            vector(row, Fp64),
         ),
-        (
-            "matrix.tf32",
-            chip.matrix.get(&Precision::Tf32).copied(),
-            row.matrix.get(&Precision::Tf32).copied(),
-        ),
+        ("matrix.tf32", matrix(chip, Tf32), matrix(row, Tf32)),
         (
             "matrix.fp16",
-            fastest(Precision::Fp16).or(fastest(Precision::Bf16)),
-            row.matrix.get(&Precision::Bf16).copied(),
+            fastest(Fp16).or(fastest(Bf16)),
+            matrix(row, Bf16),
         ),
-        (
-            "matrix.fp8",
-            fastest(Precision::Fp8),
-            row.matrix.get(&Precision::Fp8).copied(),
-        ),
-        (
-            "matrix.int8",
-            chip.matrix.get(&Precision::Int8).copied(),
-            row.matrix.get(&Precision::Int8).copied(),
-        ),
-        (
-            "matrix.int4",
-            chip.matrix.get(&Precision::Int4).copied(),
-            row.matrix.get(&Precision::Int4).copied(),
-        ),
-        (
-            "matrix.fp4",
-            chip.matrix.get(&Precision::Fp4).copied(),
-            row.matrix.get(&Precision::Fp4).copied(),
-        ),
-        (
-            "vector.int16",
-            chip.vector.get(&Precision::Int16).copied(),
-            row.vector.get(&Precision::Int16).copied(),
-        ),
+        ("matrix.fp8", fastest(Fp8), matrix(row, Fp8)),
+        ("matrix.int8", matrix(chip, Int8), matrix(row, Int8)),
+        ("matrix.int4", matrix(chip, Int4), matrix(row, Int4)),
+        ("matrix.fp4", matrix(chip, Fp4), matrix(row, Fp4)),
+        ("vector.int16", vector(chip, Int16), vector(row, Int16)),
     ];
     pairs
         .into_iter()
