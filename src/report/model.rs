@@ -221,6 +221,32 @@ fn source_name(s: Source) -> String {
     }
 }
 
+/// The execution units and precisions a device is summed up by: its ceilings on the roofline
+/// and the lines of its headline.
+pub const HEADLINE_UNITS: [(model::Unit, Numeric); 3] = [
+    (model::Unit::Vector, Numeric::F32),
+    (model::Unit::Vector, Numeric::F16),
+    (model::Unit::Matrix, Numeric::F16),
+];
+
+fn best(rows: &[Row], pred: impl Fn(&Row) -> bool) -> Option<&Row> {
+    rows.iter()
+        .filter(|r| r.source == "chipbench" && pred(r))
+        .max_by(|a, b| a.value.total_cmp(&b.value))
+}
+
+/// chipbench's fastest compute case on `unit` at input format `n`.
+pub fn best_compute(rows: &[Row], unit: model::Unit, n: Numeric) -> Option<&Row> {
+    best(rows, |r| {
+        r.unit == "TFLOP/s" && r.execution_unit == unit && r.precision == n.name()
+    })
+}
+
+/// chipbench's fastest copy: the measured memory bandwidth.
+pub fn best_copy(rows: &[Row]) -> Option<&Row> {
+    best(rows, |r| r.workload == "copy")
+}
+
 /// Builds the report for `results`.
 pub fn build(
     db: &Database,
@@ -363,26 +389,13 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
                 .collect();
         }
     }
-    let best_of = |pred: &dyn Fn(&Row) -> bool| {
-        rows.iter()
-            .filter(|r| r.source == "chipbench" && pred(r))
-            .map(|r| r.value)
-            .max_by(f64::total_cmp)
-    };
     // Ceilings per execution unit and precision, drawn and labelled separately.
-    let ceilings = [
-        (model::Unit::Vector, Numeric::F32),
-        (model::Unit::Vector, Numeric::F16),
-        (model::Unit::Matrix, Numeric::F16),
-    ];
     let mut measured_compute = Vec::new();
     let mut datasheet_compute = Vec::new();
-    for (unit, n) in ceilings {
+    for (unit, n) in HEADLINE_UNITS {
         let label = format!("{unit} {n}");
-        if let Some(v) = best_of(&|r: &Row| {
-            r.unit == "TFLOP/s" && r.execution_unit == unit && r.precision == n.name()
-        }) {
-            measured_compute.push((label.clone(), v));
+        if let Some(r) = best_compute(&rows, unit, n) {
+            measured_compute.push((label.clone(), r.value));
         }
         let peak = Precision::of(n).and_then(|p| spec.as_ref()?.peak(unit, p, Numeric::F32));
         if let Some(v) = peak {
@@ -402,7 +415,7 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
         ceilings: Ceilings {
             datasheet_bandwidth_gbps: chip.and_then(|c| c.memory_bandwidth_gbps),
             datasheet_compute,
-            measured_bandwidth_gbps: best_of(&|r: &Row| r.workload == "copy"),
+            measured_bandwidth_gbps: best_copy(&rows).map(|r| r.value),
             measured_compute,
         },
         rows,

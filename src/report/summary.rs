@@ -3,9 +3,8 @@
 //! training run would take on it) and the commands that go deeper. `run` prints it after its
 //! table; the HTML report opens each device with it.
 
-use super::model::{DeviceReport, Row};
+use super::model::{DeviceReport, HEADLINE_UNITS, Row, best_compute, best_copy};
 use super::table::scaled;
-use crate::model::Unit;
 
 /// A share as a percentage, or "-".
 fn pct(x: Option<f64>) -> String {
@@ -75,25 +74,13 @@ pub fn summary_lines(d: &DeviceReport) -> Vec<String> {
 
 /// The best measured figure of each unit people ask about: vector f32, vector f16, matrix
 /// f16, and memory bandwidth (the copy).
-fn best_per_unit(d: &DeviceReport) -> Vec<(&'static str, &Row)> {
-    let best = |pred: &dyn Fn(&Row) -> bool| {
-        d.rows
-            .iter()
-            .filter(|r| r.source == "chipbench" && pred(r))
-            .max_by(|a, b| a.value.total_cmp(&b.value))
-    };
-    let compute = |unit: Unit, p: &'static str| {
-        move |r: &Row| r.unit == "TFLOP/s" && r.execution_unit == unit && r.precision == p
-    };
-    [
-        ("vector f32", best(&compute(Unit::Vector, "f32"))),
-        ("vector f16", best(&compute(Unit::Vector, "f16"))),
-        ("matrix f16", best(&compute(Unit::Matrix, "f16"))),
-        ("memory", best(&|r: &Row| r.workload == "copy")),
-    ]
-    .into_iter()
-    .filter_map(|(name, row)| row.map(|r| (name, r)))
-    .collect()
+fn best_per_unit(d: &DeviceReport) -> Vec<(String, &Row)> {
+    let compute = HEADLINE_UNITS.iter().filter_map(|&(unit, n)| {
+        best_compute(&d.rows, unit, n).map(|r| (format!("{unit} {n}"), r))
+    });
+    compute
+        .chain(best_copy(&d.rows).map(|r| ("memory".to_string(), r)))
+        .collect()
 }
 
 /// The headline lines for `d`. For a CPU adapter (lavapipe) the numbers describe the host CPU,
