@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::tree::files;
+use super::tree::{files, walk};
 use crate::model::{RunResult, Status, slug, vendor_name, write_file_atomic};
 use crate::policy::{Chip, Database, Spec, rated};
 
@@ -227,29 +227,13 @@ pub fn check(db: &Database, root: &Path) -> Vec<(PathBuf, Vec<String>)> {
 /// Temporary files of atomic writes (`.<name>.<pid>.tmp`) older than ten minutes: a write
 /// takes well under a second, so these were left by a process killed mid-write.
 fn stale_temporaries(root: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let (p, kind) = (e.path(), e.file_type());
-            if kind.as_ref().is_ok_and(|t| t.is_dir()) {
-                walk(&p, out);
-            } else if kind.is_ok_and(|t| t.is_file())
-                && p.file_name().is_some_and(|n| {
-                    let n = n.to_string_lossy();
-                    n.starts_with('.') && n.ends_with(".tmp")
-                })
-                && e.metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 600))
-            {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, &mut out);
-    out.sort();
-    out
+    walk(root, |e| {
+        e.file_type().is_ok_and(|t| t.is_file())
+            && e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 600))
+    })
 }

@@ -3,26 +3,30 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Every `.json` result file under `root` (not the index), sorted. Symbolic links to
-/// directories are not followed, so a link cycle cannot make the walk endless and a link
-/// cannot pull files from outside the tree into it; a `.json` name that is a link is listed,
-/// so that reading it reports what it points at.
+/// Every `.json` result file under `root` (not the index), sorted. A `.json` name that is a
+/// link is listed, so that reading it reports what it points at.
 pub fn files(root: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    walk(root, |e| e.path().extension().is_some_and(|x| x == "json"))
+}
+
+/// Every non-directory entry under `root` that `pick` keeps, sorted. Symbolic links to
+/// directories are not followed, so a link cycle cannot make the walk endless and a link
+/// cannot pull files from outside the tree into it.
+pub fn walk(root: &Path, pick: impl Fn(&fs::DirEntry) -> bool) -> Vec<PathBuf> {
+    fn go(dir: &Path, pick: &dyn Fn(&fs::DirEntry) -> bool, out: &mut Vec<PathBuf>) {
         let Ok(entries) = fs::read_dir(dir) else {
             return;
         };
         for e in entries.flatten() {
-            let p = e.path();
             if e.file_type().is_ok_and(|t| t.is_dir()) {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                out.push(p);
+                go(&e.path(), pick, out);
+            } else if pick(&e) {
+                out.push(e.path());
             }
         }
     }
     let mut out = Vec::new();
-    walk(root, &mut out);
+    go(root, &pick, &mut out);
     out.sort();
     out
 }
