@@ -713,6 +713,21 @@ mod tests {
         }
     }
 
+    /// A side whose only record is an F16 matmul `variant` of `flops` per iteration, timed
+    /// around `center` ns with a spread of +-`spread`.
+    fn one_matmul(name: &str, variant: &str, flops: f64, center: f64, spread: f64) -> Side {
+        side(
+            name,
+            vec![record(
+                "matmul",
+                variant,
+                Numeric::F16,
+                flops,
+                &noisy(center, spread, 20),
+            )],
+        )
+    }
+
     /// Noisy samples around `center`: a deterministic spread of +-`spread`.
     fn noisy(center: f64, spread: f64, n: usize) -> Vec<f64> {
         let mut rng = Rng::new(n as u64 + center.to_bits());
@@ -777,26 +792,8 @@ mod tests {
         assert!((e.ratio - 2.0).abs() < 1e-12, "{e:?}");
         assert!(e.low > 1.9 && e.high < 2.1);
         // Through the pairing: B does half the FLOPs in half the time: the same rate.
-        let a = side(
-            "a",
-            vec![record(
-                "matmul",
-                "x",
-                Numeric::F16,
-                2e12,
-                &noisy(2e6, 1e4, 20),
-            )],
-        );
-        let b = side(
-            "b",
-            vec![record(
-                "matmul",
-                "y",
-                Numeric::F16,
-                1e12,
-                &noisy(1e6, 5e3, 20),
-            )],
-        );
+        let a = one_matmul("a", "x", 2e12, 2e6, 1e4);
+        let b = one_matmul("b", "y", 1e12, 1e6, 5e3);
         let r = compare(&[a, b]);
         let p = &r.comparisons[0].pairs[0];
         assert_eq!(p.basis, Basis::Flops);
@@ -923,26 +920,8 @@ mod tests {
 
     #[test]
     fn every_format_renders_every_pair() {
-        let a = side(
-            "=a|b",
-            vec![record(
-                "matmul",
-                "x",
-                Numeric::F16,
-                1e12,
-                &noisy(2e6, 1e4, 20),
-            )],
-        );
-        let b = side(
-            "b",
-            vec![record(
-                "matmul",
-                "y",
-                Numeric::F16,
-                1e12,
-                &noisy(1e6, 1e4, 20),
-            )],
-        );
+        let a = one_matmul("=a|b", "x", 1e12, 2e6, 1e4);
+        let b = one_matmul("b", "y", 1e12, 1e6, 1e4);
         let r = compare(&[a, b]);
         assert!(table(&r).contains("B 2.0"));
         let md = markdown(&r);
