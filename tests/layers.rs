@@ -16,7 +16,7 @@ const ALLOWED: [(&str, &[&str]); 13] = [
     ("bench", &["device", "model", "input", "rng"]),
     ("policy", &["model", "input"]),
     ("dataset", &["model", "policy", "text"]),
-    ("cost", &["model", "input"]),
+    ("cost", &["model", "input", "policy", "dataset"]),
     ("report", &["model", "policy", "dataset", "cost", "text"]),
     (
         "compare",

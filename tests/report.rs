@@ -8,12 +8,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chipbench::cost::Catalog;
+use chipbench::cost::Tables;
 use chipbench::model::RunResult;
 use chipbench::policy::Database;
 use chipbench::report::{model, summary};
 use common::{Need, needs, plain};
 
+const H200_CUBLAS: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
 const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
 const HOSTILE: &str =
     "<script>document.title='pwned'</script><img src=x onerror=\"document.title='img'\">|x";
@@ -33,6 +34,9 @@ fn hostile_results(name: &str) -> PathBuf {
     r.contributor = Some("<b onmouseover=alert(1)>lab</b>".to_string());
     r.seal();
     r.write_atomic(&dir.join("r.json")).unwrap();
+    // The vendor-library file beside it calibrates the hostile device's training bound.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fs::copy(root.join(H200_CUBLAS), dir.join("cublas.json")).unwrap();
     dir
 }
 
@@ -64,7 +68,12 @@ fn every_format_reports_the_dataset() {
         serde_json::from_str(&report(&["report", "--format", "json"])).unwrap();
     let d = &json["devices"][0];
     assert_eq!(d["chip"], "nvidia-h200-sxm");
-    assert!(d["cost"].as_array().unwrap().len() >= 4);
+    // The training estimate rests on the H200's cuBLAS file in the same report.
+    let t = &d["training"];
+    assert_eq!(t["rate_source"], "vendor-library");
+    let h = t["gpu_hours"]["central"].as_f64().unwrap();
+    assert!((1.8e6..3.2e6).contains(&h), "{h}");
+    assert!(t["comparisons"].as_array().unwrap().len() >= 4);
     assert!(common::one_line_error(&["report", "no/such/dir"]).contains("does not exist"));
 }
 
@@ -259,9 +268,9 @@ fn bandwidth_bound_rows_carry_their_share_of_the_copy() {
 
 fn the_headline_answers_the_first_questions() {
     let db = Database::load().unwrap();
-    let catalog = Catalog::load().unwrap();
+    let tables = Tables::load().unwrap();
     let r = RunResult::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join(H200)).unwrap();
-    let report = model::build(&db, &catalog, std::slice::from_ref(&r), Vec::new());
+    let report = model::build(&db, &tables, std::slice::from_ref(&r), Vec::new());
     let lines = summary::headline(&report.devices[0]);
     let text = lines.join("\n");
     for want in [
@@ -279,7 +288,7 @@ fn the_headline_answers_the_first_questions() {
     cpu.device.device_type = chipbench::model::DeviceKind::Cpu;
     cpu.device.name = "llvmpipe (LLVM 15.0.6, 256 bits)".into();
     cpu.seal();
-    let report = model::build(&db, &catalog, &[cpu], Vec::new());
+    let report = model::build(&db, &tables, &[cpu], Vec::new());
     let text = summary::headline(&report.devices[0]).join("\n");
     assert!(
         text.contains("describe this machine's CPU") && !text.contains("TPP"),

@@ -7,12 +7,11 @@ use anyhow::anyhow;
 
 use super::Fatal;
 use chipbench::cost::{
-    AmortizedInputs, Catalog, Compute, EPOCH_CHIP_TO_SERVER_POWER, Rate, Request, estimate,
-    measured_matmul, parse_quantity,
+    self, AmortizedInputs, Compute, Context, EPOCH_CHIP_TO_SERVER_POWER, Evidence, Request, Tables,
+    estimate, parse_quantity,
 };
 use chipbench::dataset;
-use chipbench::model::Numeric;
-use chipbench::policy::Database;
+use chipbench::policy::{Database, Precision};
 
 #[derive(clap::Args)]
 pub struct CostArgs {
@@ -28,25 +27,41 @@ pub struct CostArgs {
     /// Training compute in FLOP (e.g. 3.3e24).
     #[arg(long)]
     flops: Option<String>,
-    /// Sustained training rate per GPU in TFLOP/s, used as is.
-    #[arg(long, conflicts_with = "result")]
-    tflops: Option<f64>,
-    /// A result file: its measured matmul rate times --utilization.
+    /// The chip to train on: any id in the chip database (`chipbench chips`).
     #[arg(long)]
+    chip: Option<String>,
+    /// A result file: its device's chip, and its vendor-library measurement if it is one.
+    #[arg(long, conflicts_with = "chip")]
     result: Option<PathBuf>,
-    /// Input precision of the matmul to take from --result (default: bf16, else f16).
-    #[arg(long, requires = "result")]
-    precision: Option<Numeric>,
-    /// Fraction of the measured matmul rate a training run sustains (default: calibrated from
-    /// DeepSeek-V3 and Llama 3.1 405B).
-    #[arg(long, requires = "result")]
+    /// Sustained training rate per GPU in TFLOP/s, used as is (no calibration).
+    #[arg(long, conflicts_with = "utilization")]
+    tflops: Option<f64>,
+    /// Precision of the chip's capability, for it and every calibration run alike (default:
+    /// bf16, else fp16 on chips without a bf16 peak).
+    #[arg(long)]
+    precision: Option<Precision>,
+    /// Fraction of the chip's capability (vendor-library GEMM or datasheet peak, as the
+    /// evidence line says) a training run sustains; replaces the calibration.
+    #[arg(long)]
     utilization: Option<f64>,
-    /// Include the attention term (models with a known architecture, so only with --model).
+    /// Include the attention term, in the estimate and in the calibration alike (models with a
+    /// known architecture, so only with --model).
     #[arg(long)]
     attention: bool,
-    /// Rental price per GPU-hour in USD (default 2.0, DeepSeek-V3's assumption).
+    /// Rental price per GPU-hour in USD (default: the chip's entry in data/prices.toml).
     #[arg(long)]
     price: Option<f64>,
+    /// Bytes of training state per parameter, for whether the chips hold the model (default
+    /// 16: mixed-precision Adam).
+    #[arg(long)]
+    state_bytes_per_param: Option<f64>,
+    /// The dataset whose vendor-library files are evidence (default: results, where present).
+    #[arg(long)]
+    dataset: Option<PathBuf>,
+    /// Predict every reference run from the others, on its own chip, and compare with what it
+    /// reported.
+    #[arg(long, conflicts_with_all = ["model", "params", "flops", "chip", "result", "tflops", "utilization"])]
+    validate: bool,
     /// GPUs in the cluster, for wall-clock days.
     #[arg(long)]
     gpus: Option<u64>,
@@ -71,13 +86,30 @@ pub struct CostArgs {
 }
 
 pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
-    if a.attention && a.model.is_none() {
-        return Err(anyhow!(
-            "--attention needs a model whose architecture is known: give --model ID"
-        )
-        .into());
+    let db = Database::load()?;
+    let tables = Tables::load()?;
+    let mut files = match &a.dataset {
+        Some(root) if !root.is_dir() => {
+            return Err(anyhow!("--dataset {}: not a directory", root.display()).into());
+        }
+        Some(root) => cost::evidence::dataset(&db, root),
+        None => cost::evidence::dataset(&db, std::path::Path::new("results")),
+    };
+    if a.validate {
+        let rows = cost::validate(
+            &tables.catalog,
+            &db,
+            &files,
+            a.precision.unwrap_or(Precision::Bf16),
+            a.attention,
+        )?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&rows)?);
+        } else {
+            print!("{}", cost::text::validation_text(&rows));
+        }
+        return Ok(ExitCode::SUCCESS);
     }
-    let catalog = Catalog::load()?;
     let compute = match (&a.model, &a.params, &a.tokens, &a.flops) {
         (Some(id), ..) => Some(Compute::Model(id.clone())),
         (_, Some(p), Some(t), _) => Some(Compute::ParamsTokens {
@@ -87,33 +119,35 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         (.., Some(f)) => Some(Compute::Flops(parse_quantity("--flops", f)?)),
         _ => None,
     };
-    let rate = match (a.tflops, &a.result) {
-        (Some(t), _) => Rate::Tflops(t),
-        (None, Some(path)) => {
-            let result = dataset::read(&Database::load()?, path).map_err(|e| anyhow!(e))?;
-            let (tflops, what) = measured_matmul(&result, a.precision)?;
-            let utilization = match a.utilization {
-                Some(u) => u,
-                None => catalog.calibrated_utilization()?.0,
-            };
-            Rate::Measured {
-                tflops,
-                what,
-                utilization,
-            }
-        }
-        (None, None) => {
-            return Err(anyhow!("give the rate: --tflops T, or --result FILE").into());
-        }
-    };
-    if compute.is_none() && a.result.is_none() {
+    if compute.is_none() && a.result.is_none() && a.chip.is_none() {
         return Err(
             anyhow!("give the compute: --model ID, --params N --tokens D, or --flops F").into(),
         );
     }
+    let result = match &a.result {
+        Some(path) => {
+            let r = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
+            let i = match files.iter().position(|e| e.result.id == r.id) {
+                Some(i) => i,
+                None => {
+                    files.push(Evidence {
+                        file: path.display().to_string(),
+                        result: r,
+                    });
+                    files.len() - 1
+                }
+            };
+            Some(i)
+        }
+        None => None,
+    };
     let request = Request {
         compute,
-        rate,
+        chip: a.chip.clone(),
+        result,
+        tflops: a.tflops,
+        utilization: a.utilization,
+        precision: a.precision,
         with_attention: a.attention,
         price_usd_per_gpu_hour: a.price,
         gpus: a.gpus,
@@ -128,8 +162,9 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
                 pue: a.pue,
                 usd_per_kwh: a.usd_per_kwh,
             }),
+        state_bytes_per_param: a.state_bytes_per_param,
     };
-    let e = estimate(&catalog, &request)?;
+    let e = estimate(&Context::new(&db, &tables, &files), &request)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&e)?);
     } else {

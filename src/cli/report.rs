@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, anyhow};
 
 use super::Fatal;
-use chipbench::cost::Catalog;
+use chipbench::cost::Tables;
 use chipbench::model::write_file_atomic;
 use chipbench::policy::Database;
 use chipbench::report::model::{self, Report};
@@ -47,7 +47,7 @@ pub fn report_cmd(
         }
     }
     let db = Database::load()?;
-    let catalog = Catalog::load()?;
+    let tables = Tables::load()?;
     let (results, skipped) = model::load(&db, &paths);
     if results.is_empty() {
         return Err(anyhow!(
@@ -60,7 +60,7 @@ pub fn report_cmd(
         )
         .into());
     }
-    let report = model::build(&db, &catalog, &results, skipped);
+    let report = model::build(&db, &tables, &results, skipped);
     let text = render(&db, &report);
     match out {
         Some(path) => {

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::Fatal;
 use chipbench::bench::{self, Workload};
-use chipbench::cost::Catalog;
+use chipbench::cost::Tables;
 use chipbench::dataset;
 use chipbench::device::{DeviceChoice, discover};
 use chipbench::model::{Status, slug};
@@ -65,7 +65,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
     let choice = DeviceChoice::parse(&args.device);
     let chosen = found.select(&choice).map_err(|e| anyhow!(e))?;
     let db = Database::load()?;
-    let catalog = Catalog::load()?;
+    let tables = Tables::load()?;
     let devices = with_chips(&found, &db);
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
@@ -146,7 +146,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         if talk {
             println!("wrote {}{state}", path.display());
             // What the numbers mean, from the same model the report uses.
-            let report = model::build(&db, &catalog, std::slice::from_ref(&result), Vec::new());
+            let report = model::build(&db, &tables, std::slice::from_ref(&result), Vec::new());
             println!("\nsummary:");
             for d in &report.devices {
                 for line in summary::headline(d) {

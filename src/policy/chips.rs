@@ -46,6 +46,8 @@ pub struct Chip {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<Unit>,
     pub memory_bandwidth_gbps: Option<f64>,
+    /// Device memory capacity in GB (10^9 bytes): what training state and KV caches must fit.
+    pub memory_gb: Option<f64>,
     pub interconnect_gbps: Option<f64>,
     pub die_area_mm2: Option<f64>,
     #[serde(default)]
@@ -186,7 +188,8 @@ pub struct EpochDifference {
 /// Compares `chip`'s vector and matrix figures with `row`, its Epoch AI import, column by
 /// column: Epoch's FP32, FP16 (half precision) and FP64 with the vector rates (FP64 with the
 /// matrix rate where no vector one is listed), its TF32 and INT8/INT4 with the matrix rates,
-/// and its tensor FP16/BF16 and FP8 with the fastest matrix rate at either accumulator.
+/// its tensor FP16/BF16 and FP8 with the fastest matrix rate at either accumulator, and its
+/// memory capacity with `memory_gb`.
 pub fn epoch_differences(chip: &Chip, row: &Chip) -> Vec<EpochDifference> {
     let fastest = |p: Precision| {
         chip.matrix
@@ -199,7 +202,7 @@ pub fn epoch_differences(chip: &Chip, row: &Chip) -> Vec<EpochDifference> {
     let vector = |c: &Chip, p: Precision| c.vector.get(&p).copied();
     let matrix = |c: &Chip, p: Precision| c.matrix.get(&p).copied();
     use Precision::*;
-    let pairs: [(&str, Option<f64>, Option<f64>); 10] = [
+    let pairs: [(&str, Option<f64>, Option<f64>); 11] = [
         ("vector.fp32", vector(chip, Fp32), vector(row, Fp32)),
         ("vector.fp16", vector(chip, Fp16), vector(row, Fp16)),
         (
@@ -218,6 +221,7 @@ pub fn epoch_differences(chip: &Chip, row: &Chip) -> Vec<EpochDifference> {
         ("matrix.int4", matrix(chip, Int4), matrix(row, Int4)),
         ("matrix.fp4", matrix(chip, Fp4), matrix(row, Fp4)),
         ("vector.int16", vector(chip, Int16), vector(row, Int16)),
+        ("memory_gb", chip.memory_gb, row.memory_gb),
     ];
     pairs
         .into_iter()
@@ -350,10 +354,11 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
     if peak_cols.is_empty() {
         return Err(err("none of Epoch's performance columns is present".into()));
     }
-    let (vendor_col, date_col, bw_col, link_col, die_col, tpp_col, sheet_col) = (
+    let (vendor_col, date_col, bw_col, mem_col, link_col, die_col, tpp_col, sheet_col) = (
         col("Manufacturer"),
         col("Release date"),
         col("Memory bandwidth (byte/s)"),
+        col("Memory (bytes)"),
         col("Intranode bandwidth (byte/s)"),
         col("Die Size (mm^2)"),
         col("Total processing performance (bit-OP/s)"),
@@ -419,6 +424,7 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
             matrix_fp16_accumulate: Peaks::new(),
             units: Vec::new(),
             memory_bandwidth_gbps: number(bw_col)?.map(|v| v / 1e9),
+            memory_gb: number(mem_col)?.map(|v| v / 1e9),
             interconnect_gbps: number(link_col)?.map(|v| v / 1e9),
             die_area_mm2: number(die_col)?,
             wgpu_names: Vec::new(),

@@ -114,7 +114,7 @@ fn device(d: &DeviceReport) -> Markup {
                 }
             }
             figure.roofline { (chart(plots::roofline(d))) }
-            @if !d.cost.is_empty() {
+            @if d.training.as_ref().is_some_and(|t| !t.comparisons.is_empty()) {
                 figure.cost { (chart(plots::cost_chart(d))) }
             }
         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cost::{self, Catalog, Rate, Request};
+use crate::cost::{self, Compute, Context, Estimate, Evidence, Request, Tables};
 use crate::dataset::{self, files};
 use crate::model::{self, Numeric, RunResult, Source, Status, copy_bandwidth, measured_peak};
 use crate::policy::measured::{Comparison, compare};
@@ -52,14 +52,6 @@ pub struct Row {
     pub peak_label: Option<&'static str>,
 }
 
-/// A reference training run at this device's measured rate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CostLine {
-    pub model: String,
-    pub gpu_hours: f64,
-    pub cost_usd: f64,
-}
-
 /// Ceilings for the roofline: datasheet and measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ceilings {
@@ -82,10 +74,8 @@ pub struct DeviceReport {
     pub contributors: Vec<String>,
     pub rows: Vec<Row>,
     pub policy: Option<Comparison>,
-    pub sustained_tflops: Option<f64>,
-    pub rate_source: Option<String>,
-    pub cost: Vec<CostLine>,
-    pub chips_to_match_deepseek_v3: Option<f64>,
+    /// DeepSeek-V3's training on this device's chip, with the evidence its runs give.
+    pub training: Option<Estimate>,
     pub ceilings: Ceilings,
 }
 
@@ -250,22 +240,37 @@ pub fn best_copy(rows: &[Row]) -> Option<&Row> {
 /// Builds the report for `results`.
 pub fn build(
     db: &Database,
-    catalog: &Catalog,
+    tables: &Tables,
     results: &[RunResult],
     skipped: Vec<(String, String)>,
 ) -> Report {
+    // Every run given is evidence for every device: a vendor-library file calibrates the
+    // training estimate of the chips of the same silicon too.
+    let evidence: Vec<Evidence> = results
+        .iter()
+        .map(|r| Evidence {
+            file: r.id.clone(),
+            result: r.clone(),
+        })
+        .collect();
     let mut by_device: BTreeMap<&str, Vec<&RunResult>> = BTreeMap::new();
     for r in results {
         by_device.entry(&r.device.name).or_default().push(r);
     }
     let devices = by_device
         .into_iter()
-        .map(|(name, runs)| device(db, catalog, name, &runs))
+        .map(|(name, runs)| device(db, tables, &evidence, name, &runs))
         .collect();
     Report { devices, skipped }
 }
 
-fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> DeviceReport {
+fn device(
+    db: &Database,
+    tables: &Tables,
+    evidence: &[Evidence],
+    name: &str,
+    runs: &[&RunResult],
+) -> DeviceReport {
     let chip = runs.iter().find_map(|r| db.for_result(r));
     let spec = chip.map(|c| c.spec());
     // The best run of each case.
@@ -348,47 +353,7 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
         .iter()
         .max_by_key(|r| r.workloads.len())
         .map(|r| compare(db, r, Rule::Oct2023));
-    // The training-cost line: the best measured 16-bit matmul, times the utilisation the
-    // reference runs sustained against the vendor library's rate. The vendor library's own
-    // measurement on this device is the evidence where there is one (the calibration is
-    // relative to it); chipbench's portable kernel only where there is none.
-    let best = |source: Source| {
-        runs.iter()
-            .filter(|r| r.source == source)
-            .filter_map(|r| cost::measured_matmul(r, None).ok())
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-    };
-    let measured = best(Source::VendorLibrary).or_else(|| best(Source::Chipbench));
-    let (mut sustained, mut rate_source, mut cost_lines, mut chips_to_match) =
-        (None, None, Vec::new(), None);
-    if let (Some((tflops, what)), Ok((u, _))) = (measured, catalog.calibrated_utilization()) {
-        let req = Request {
-            compute: None,
-            rate: Rate::Measured {
-                tflops,
-                what,
-                utilization: u,
-            },
-            with_attention: false,
-            price_usd_per_gpu_hour: None,
-            gpus: None,
-            amortized: None,
-        };
-        if let Ok(e) = cost::estimate(catalog, &req) {
-            sustained = Some(e.sustained_tflops);
-            rate_source = Some(e.rate_source.clone());
-            chips_to_match = Some(e.chips_to_match_deepseek_v3);
-            cost_lines = e
-                .comparisons
-                .iter()
-                .map(|c| CostLine {
-                    model: c.model.clone(),
-                    gpu_hours: c.gpu_hours,
-                    cost_usd: c.cost_usd,
-                })
-                .collect();
-        }
-    }
+    let training = training(db, tables, evidence, runs);
     // Ceilings per execution unit and precision, drawn and labelled separately.
     let mut measured_compute = Vec::new();
     let mut datasheet_compute = Vec::new();
@@ -420,14 +385,38 @@ fn device(db: &Database, catalog: &Catalog, name: &str, runs: &[&RunResult]) -> 
         },
         rows,
         policy,
-        sustained_tflops: sustained,
-        rate_source,
-        cost: cost_lines,
-        chips_to_match_deepseek_v3: chips_to_match,
+        training,
     }
 }
 
 /// The default input: the dataset.
 pub fn default_paths() -> Vec<PathBuf> {
     vec![Path::new("results").to_path_buf()]
+}
+
+/// DeepSeek-V3 on this device's chip, on the evidence among the report's runs (a
+/// vendor-library file if one is there, else the datasheet; chipbench's kernel only as a
+/// labelled bound for a device with no chip entry).
+fn training(
+    db: &Database,
+    tables: &Tables,
+    evidence: &[Evidence],
+    runs: &[&RunResult],
+) -> Option<Estimate> {
+    let own = |source: Source| {
+        runs.iter()
+            .filter(|r| r.source == source)
+            .max_by_key(|r| r.workloads.len())
+            .and_then(|r| evidence.iter().position(|e| e.result.id == r.id))
+    };
+    let req = Request {
+        compute: Some(Compute::Model("deepseek-v3".into())),
+        chip: runs
+            .iter()
+            .find_map(|r| db.for_result(r))
+            .map(|c| c.id.clone()),
+        result: own(Source::Chipbench).or_else(|| own(Source::VendorLibrary)),
+        ..Request::default()
+    };
+    cost::estimate(&Context::new(db, tables, evidence), &req).ok()
 }

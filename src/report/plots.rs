@@ -287,26 +287,30 @@ pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> Result<String, Stri
     })
 }
 
-/// GPU-hours of each reference training run at the device's measured sustained rate.
+/// GPU-hours of each reference training run on the device's chip (each calibrated without
+/// itself), with the range of its calibration.
 pub fn cost_chart(d: &DeviceReport) -> Result<String, String> {
+    let Some(t) = &d.training else {
+        return Err("no training estimate for this device".into());
+    };
+    let runs = &t.comparisons;
     svg(|root| {
-        let n = d.cost.len().max(1);
+        let n = runs.len().max(1);
         // A span any real run fits in; an absurd rate cannot stretch the axis without end.
-        let hi = d
-            .cost
+        let hi = runs
             .iter()
-            .map(|c| c.gpu_hours)
+            .map(|c| c.gpu_hours.high)
             .filter(|h| h.is_finite())
             .fold(1e4, f64::max)
             .min(1e15)
             * 4.0;
-        let names: Vec<String> = d.cost.iter().map(|c| c.model.clone()).collect();
+        let names: Vec<String> = runs.iter().map(|c| c.model.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
-                    "GPU-hours to train reference models on {} at {:.0} TFLOP/s",
+                    "GPU-hours to train reference models on {} ({} evidence)",
                     d.device,
-                    d.sustained_tflops.unwrap_or(0.0)
+                    t.rate_source.name()
                 ),
                 ("sans-serif", 15),
             )
@@ -328,23 +332,40 @@ pub fn cost_chart(d: &DeviceReport) -> Result<String, String> {
                 }
             })
             .x_label_formatter(&|v| format!("{v:.0e}"))
-            .x_desc("GPU-hours (lower bound: no communication or stalls)")
+            .x_desc("GPU-hours (bar: central estimate; line: calibration range)")
             .draw()
             .map_err(|e| e.to_string())?;
+        let clamp = |h: f64| h.clamp(1e3, hi);
         chart
-            .draw_series(d.cost.iter().enumerate().map(|(i, c)| {
+            .draw_series(runs.iter().enumerate().map(|(i, c)| {
                 let y = i as f64;
                 Rectangle::new(
-                    [(1e3, y - 0.35), (c.gpu_hours.max(1e3), y + 0.35)],
+                    [(1e3, y - 0.35), (clamp(c.gpu_hours.central), y + 0.35)],
                     BLUE.mix(0.6).filled(),
                 )
             }))
             .map_err(|e| e.to_string())?;
         chart
-            .draw_series(d.cost.iter().enumerate().map(|(i, c)| {
+            .draw_series(runs.iter().enumerate().map(|(i, c)| {
+                PathElement::new(
+                    vec![
+                        (clamp(c.gpu_hours.low), i as f64),
+                        (clamp(c.gpu_hours.high), i as f64),
+                    ],
+                    BLACK.stroke_width(2),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(runs.iter().enumerate().map(|(i, c)| {
                 Text::new(
-                    format!("{:.2}M h, ${:.1}M", c.gpu_hours / 1e6, c.cost_usd / 1e6),
-                    (c.gpu_hours.max(1e3) * 1.1, i as f64 - 0.1),
+                    match c.cost_usd {
+                        Some(usd) => {
+                            format!("{:.2}M h, ${:.1}M", c.gpu_hours.central / 1e6, usd / 1e6)
+                        }
+                        None => format!("{:.2}M h", c.gpu_hours.central / 1e6),
+                    },
+                    (clamp(c.gpu_hours.high) * 1.1, i as f64 - 0.1),
                     ("sans-serif", 11),
                 )
             }))

@@ -52,18 +52,28 @@ pub fn summary_lines(d: &DeviceReport) -> Vec<String> {
         }
         _ => out.push("Export controls: no chip database entry for this device.".to_string()),
     }
-    if let (Some(t), Some(src)) = (d.sustained_tflops, &d.rate_source) {
-        let mut line = format!("Training cost at {t:.1} TFLOP/s sustained ({src})");
-        if let Some(c) = d.cost.iter().find(|c| c.model == "DeepSeek-V3") {
+    if let Some(t) = &d.training {
+        let mut line = format!("Training cost ({})", t.method);
+        if let Some(h) = t.gpu_hours {
             line.push_str(&format!(
-                ": DeepSeek-V3 would take {:.2}M GPU-hours, ${:.2}M at the default price",
-                c.gpu_hours / 1e6,
-                c.cost_usd / 1e6
+                ": DeepSeek-V3 would take {:.2}M GPU-hours ({:.2}M to {:.2}M)",
+                h.central / 1e6,
+                h.low / 1e6,
+                h.high / 1e6
             ));
         }
-        if let Some(n) = d.chips_to_match_deepseek_v3 {
+        if let (Some(c), Some(p)) = (t.cost_usd, &t.price) {
             line.push_str(&format!(
-                "; {n:.0} of these match DeepSeek-V3's cluster in FLOP/s"
+                ", ${:.2}M at ${:.2} per GPU-hour ({})",
+                c.central / 1e6,
+                p.usd_per_gpu_hour,
+                p.source
+            ));
+        }
+        if let Some(m) = &t.chips_to_match_deepseek_v3 {
+            line.push_str(&format!(
+                "; {:.0} of these match DeepSeek-V3's 2,048 H800s in FLOP/s",
+                m.flop_equivalent_chips
             ));
         }
         line.push('.');

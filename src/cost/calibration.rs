@@ -1,0 +1,374 @@
+//! The utilisation a training run sustains, calibrated on the reference runs of
+//! data/models.toml: each run's per-GPU rate in its counted phase over its chip's capability,
+//! taken by the same evidence rule as the estimate it serves (vendor-library GEMM over
+//! vendor-library GEMM, datasheet peak over datasheet peak, at one precision for every run).
+//! Utilisation grows with model size (larger GEMMs, a larger share of the step in them), so a
+//! model's utilisation is interpolated between the reference runs nearest in total parameters
+//! (log scale), and its range is the spread of the runs within a factor of ten of its size. A
+//! reference run is never calibrated on itself: `validate` predicts each from the others.
+
+use serde::Serialize;
+
+use super::CostError;
+use super::catalog::{Catalog, gpu_hours};
+use super::evidence::{
+    Capability, Evidence, RateSource, chip_capability, datasheet_capability, vendor_capability,
+};
+use crate::policy::{Database, Precision};
+
+/// Runs within this factor of a model's size count as comparable in scale.
+const COMPARABLE_SCALE: f64 = 10.0;
+
+/// A central value with the low and high ends of its range.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Span {
+    pub central: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Span {
+    pub fn exact(v: f64) -> Span {
+        Span {
+            central: v,
+            low: v,
+            high: v,
+        }
+    }
+
+    /// `f` applied to each end; a decreasing `f` swaps them.
+    pub fn map(self, f: impl Fn(f64) -> f64) -> Span {
+        let (a, b) = (f(self.low), f(self.high));
+        Span {
+            central: f(self.central),
+            low: a.min(b),
+            high: a.max(b),
+        }
+    }
+}
+
+/// One reference run as a calibration point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Point {
+    pub model: String,
+    pub name: String,
+    pub chip: String,
+    pub total_params: f64,
+    pub flops: f64,
+    pub phase: String,
+    pub reported_gpu_hours: f64,
+    pub sustained_tflops: f64,
+    pub capability: Capability,
+    /// Sustained rate over capability.
+    pub utilization: f64,
+}
+
+/// The reference runs that calibrate against `base` evidence at `p`: every non-speculative run
+/// whose chip has that evidence (and, with the attention term, whose architecture is known).
+pub fn points(
+    catalog: &Catalog,
+    db: &Database,
+    files: &[Evidence],
+    base: RateSource,
+    p: Precision,
+    with_attention: bool,
+) -> Vec<Point> {
+    catalog
+        .models
+        .iter()
+        .filter(|m| !m.speculative && (!with_attention || m.attention.is_some()))
+        .filter_map(|m| {
+            let chip = db.get(&m.chip).ok()?;
+            let capability = match base {
+                RateSource::Datasheet => datasheet_capability(chip, p)?,
+                _ => vendor_capability(db, chip, p, files)?,
+            };
+            let sustained = m.sustained_tflops(with_attention);
+            Some(Point {
+                model: m.id.clone(),
+                name: m.name.clone(),
+                chip: chip.id.clone(),
+                total_params: m.total_params()?,
+                flops: m.training_flops(with_attention),
+                phase: m.counted_phase().name.clone(),
+                reported_gpu_hours: m.counted_phase().gpu_hours,
+                sustained_tflops: sustained,
+                utilization: sustained / capability.tflops,
+                capability,
+            })
+        })
+        .collect()
+}
+
+/// The utilisation for a model of `params` total parameters from `points`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fit {
+    pub utilization: Span,
+    /// The runs the range spans.
+    pub runs: Vec<String>,
+    /// Where the model lies outside the calibration or has no size.
+    pub note: Option<String>,
+}
+
+pub fn fit(points: &[&Point], params: Option<f64>) -> Option<Fit> {
+    let mut pts: Vec<&Point> = points.to_vec();
+    pts.sort_by(|a, b| a.total_params.total_cmp(&b.total_params));
+    let (first, last) = (*pts.first()?, *pts.last()?);
+    let spread = |chosen: &[&Point], central: f64| {
+        let us = chosen.iter().map(|p| p.utilization).chain([central]);
+        let low = us.clone().fold(f64::INFINITY, f64::min);
+        let high = us.fold(f64::NEG_INFINITY, f64::max);
+        Span { central, low, high }
+    };
+    let Some(n) = params else {
+        let mean = pts.iter().map(|p| p.utilization).sum::<f64>() / pts.len() as f64;
+        return Some(Fit {
+            utilization: spread(&pts, mean),
+            runs: pts.iter().map(|p| p.model.clone()).collect(),
+            note: Some("no parameter count: the mean over every reference run".into()),
+        });
+    };
+    let below = pts.iter().rev().find(|p| p.total_params <= n).copied();
+    let above = pts.iter().find(|p| p.total_params >= n).copied();
+    let (central, note) = match (below, above) {
+        (Some(b), Some(a)) if a.total_params > b.total_params => {
+            let t = (n.ln() - b.total_params.ln()) / (a.total_params.ln() - b.total_params.ln());
+            (b.utilization + t * (a.utilization - b.utilization), None)
+        }
+        (Some(b), Some(_)) => (b.utilization, None),
+        (None, _) => (
+            first.utilization,
+            Some(format!(
+                "smaller than every reference run: {}'s utilisation is used, which small models \
+                 rarely reach",
+                first.name
+            )),
+        ),
+        (_, None) => (
+            last.utilization,
+            Some(format!(
+                "larger than every reference run: {}'s utilisation is used",
+                last.name
+            )),
+        ),
+    };
+    let chosen: Vec<&Point> = pts
+        .iter()
+        .filter(|p| {
+            let ratio = p.total_params / n;
+            (1.0 / COMPARABLE_SCALE..=COMPARABLE_SCALE).contains(&ratio)
+                || below.is_some_and(|b| b.model == p.model)
+                || above.is_some_and(|a| a.model == p.model)
+        })
+        .copied()
+        .collect();
+    Some(Fit {
+        utilization: spread(&chosen, central),
+        runs: chosen.iter().map(|p| p.model.clone()).collect(),
+        note,
+    })
+}
+
+/// GPU-hours, rate and utilisation predicted for `flops` of a model of `params` on a chip of
+/// `capability`, calibrated on the reference runs other than `left_out`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    pub utilization: Span,
+    pub sustained_tflops: Span,
+    pub gpu_hours: Option<Span>,
+    pub runs: Vec<String>,
+    pub left_out: Option<String>,
+    pub note: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn predict(
+    catalog: &Catalog,
+    db: &Database,
+    files: &[Evidence],
+    capability: &Capability,
+    flops: Option<f64>,
+    params: Option<f64>,
+    left_out: Option<&str>,
+    with_attention: bool,
+) -> Result<Prediction, CostError> {
+    let base = capability.source;
+    let all = points(
+        catalog,
+        db,
+        files,
+        base,
+        capability.precision,
+        with_attention,
+    );
+    let used: Vec<&Point> = all
+        .iter()
+        .filter(|p| Some(p.model.as_str()) != left_out)
+        .collect();
+    let fit = fit(&used, params).ok_or_else(|| {
+        CostError::Data(format!(
+            "no reference run to calibrate on: none has {} evidence at {}{}",
+            base.name(),
+            capability.precision,
+            if with_attention {
+                " and a known attention architecture"
+            } else {
+                ""
+            }
+        ))
+    })?;
+    let sustained = fit.utilization.map(|u| u * capability.tflops);
+    Ok(Prediction {
+        utilization: fit.utilization,
+        sustained_tflops: sustained,
+        gpu_hours: flops.map(|f| sustained.map(|t| gpu_hours(f, t))),
+        runs: fit.runs,
+        left_out: left_out
+            .filter(|id| all.iter().any(|p| p.model == *id))
+            .map(str::to_string),
+        note: fit.note,
+    })
+}
+
+/// One reference run predicted from the others, on its own chip.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Validation {
+    pub model: String,
+    pub chip: String,
+    pub phase: String,
+    pub rate_source: RateSource,
+    pub capability_tflops: f64,
+    /// The run's own utilisation against that capability.
+    pub utilization: f64,
+    /// Its model FLOP utilisation against the chip's dense bf16 peak and against the dense
+    /// peak at its stated training precision (the two conventions compared).
+    pub mfu_bf16: Option<f64>,
+    pub mfu_training_precision: Option<f64>,
+    pub training_precision: Precision,
+    pub predicted: Prediction,
+    pub reported_gpu_hours: f64,
+    /// Predicted central over reported, minus one.
+    pub error: f64,
+}
+
+/// Every calibration run predicted from the others at `p`.
+pub fn validate(
+    catalog: &Catalog,
+    db: &Database,
+    files: &[Evidence],
+    p: Precision,
+    with_attention: bool,
+) -> Result<Vec<Validation>, CostError> {
+    let mut out = Vec::new();
+    let runs = points(catalog, db, files, RateSource::Datasheet, p, with_attention);
+    for run in &runs {
+        let model = catalog.model(&run.model)?;
+        let chip = db
+            .get(&model.chip)
+            .map_err(|e| CostError::Data(e.to_string()))?;
+        let capability = chip_capability(db, chip, p, files)?;
+        let predicted = predict(
+            catalog,
+            db,
+            files,
+            &capability,
+            Some(run.flops),
+            Some(run.total_params),
+            Some(&run.model),
+            with_attention,
+        )?;
+        let mfu =
+            |q: Precision| datasheet_capability(chip, q).map(|c| run.sustained_tflops / c.tflops);
+        let central = predicted.gpu_hours.map_or(f64::NAN, |h| h.central);
+        out.push(Validation {
+            model: run.model.clone(),
+            chip: chip.id.clone(),
+            phase: run.phase.clone(),
+            rate_source: capability.source,
+            capability_tflops: capability.tflops,
+            utilization: run.sustained_tflops / capability.tflops,
+            mfu_bf16: mfu(Precision::Bf16),
+            mfu_training_precision: mfu(model.training_precision),
+            training_precision: model.training_precision,
+            reported_gpu_hours: run.reported_gpu_hours,
+            error: central / run.reported_gpu_hours - 1.0,
+            predicted,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(id: &str, params: f64, u: f64) -> Point {
+        Point {
+            model: id.into(),
+            name: id.into(),
+            chip: "c".into(),
+            total_params: params,
+            flops: 1e24,
+            phase: "training".into(),
+            reported_gpu_hours: 1e6,
+            sustained_tflops: u * 100.0,
+            capability: Capability {
+                source: RateSource::Datasheet,
+                tflops: 100.0,
+                precision: Precision::Bf16,
+                what: "c".into(),
+                file: None,
+                measured_on: None,
+            },
+            utilization: u,
+        }
+    }
+
+    #[test]
+    fn utilisation_is_interpolated_in_log_size_with_the_spread_of_comparable_runs() {
+        let pts = [
+            point("small", 1e9, 0.1),
+            point("mid", 1e11, 0.3),
+            point("big", 1e12, 0.5),
+        ];
+        let refs: Vec<&Point> = pts.iter().collect();
+        // 1e10 is halfway between 1e9 and 1e11 in log size.
+        let f = fit(&refs, Some(1e10)).unwrap();
+        assert!((f.utilization.central - 0.2).abs() < 1e-12);
+        assert_eq!((f.utilization.low, f.utilization.high), (0.1, 0.3));
+        assert_eq!(f.note, None);
+        // Within a factor of ten of 3e11: mid and big only.
+        let f = fit(&refs, Some(3e11)).unwrap();
+        assert_eq!(f.runs, ["mid", "big"]);
+        assert_eq!((f.utilization.low, f.utilization.high), (0.3, 0.5));
+        // An exact match takes that run's figure.
+        assert_eq!(fit(&refs, Some(1e11)).unwrap().utilization.central, 0.3);
+    }
+
+    #[test]
+    fn outside_the_calibration_the_nearest_run_is_used_and_said() {
+        let pts = [point("mid", 1e11, 0.3), point("big", 1e12, 0.5)];
+        let refs: Vec<&Point> = pts.iter().collect();
+        let f = fit(&refs, Some(1e9)).unwrap();
+        assert_eq!(f.utilization.central, 0.3);
+        assert!(f.note.unwrap().contains("smaller than every reference run"));
+        let f = fit(&refs, Some(1e14)).unwrap();
+        assert_eq!(f.utilization.central, 0.5);
+        assert!(f.note.unwrap().contains("larger than every"));
+        let f = fit(&refs, None).unwrap();
+        assert!((f.utilization.central - 0.4).abs() < 1e-12);
+        assert_eq!((f.utilization.low, f.utilization.high), (0.3, 0.5));
+        assert!(fit(&[], Some(1e9)).is_none());
+    }
+
+    #[test]
+    fn spans_keep_low_below_high_through_a_decreasing_map() {
+        let s = Span {
+            central: 2.0,
+            low: 1.0,
+            high: 4.0,
+        }
+        .map(|v| 8.0 / v);
+        assert_eq!((s.central, s.low, s.high), (4.0, 2.0, 8.0));
+    }
+}
