@@ -90,7 +90,7 @@ fn deepseek_on_the_h800_is_predicted_from_the_other_runs() {
     let h = central(&v);
     // Within 25% of the 2.664M pre-training hours DeepSeek reported, calibrated without it.
     assert!((h / 2.664e6 - 1.0).abs() < 0.25, "{h}");
-    assert!((h / 2.789e6 - 1.0).abs() < 0.005, "{h}");
+    assert!((h / 2.589e6 - 1.0).abs() < 0.005, "{h}");
     assert_eq!(v["reported"]["reported_phase"], "pre-training");
     assert_eq!(v["reported"]["reported_gpu_hours"], 2.664e6);
     let range = &v["gpu_hours"];
@@ -115,10 +115,10 @@ fn validation_predicts_each_reference_run_from_the_others() {
     // Every non-speculative reference run, and only those (GPT-4's hours are Epoch's guess).
     assert_eq!(rows.len(), 4);
     for (id, want) in [
-        ("deepseek-v3", 0.047),
+        ("deepseek-v3", -0.028),
         ("llama-3.1-405b", 0.024),
         ("llama-3.1-70b", 0.000),
-        ("llama-3.1-8b", -0.452),
+        ("llama-3.1-8b", 0.000),
     ] {
         let e = error(id);
         assert!((e - want).abs() < 0.005, "{id}: {e}");
@@ -132,9 +132,12 @@ fn validation_predicts_each_reference_run_from_the_others() {
     assert_eq!(att.as_array().unwrap().len(), 4);
     let text = String::from_utf8(chipbench(&["cost", "--validate"]).stdout).unwrap();
     assert!(
-        text.contains("deepseek-v3") && text.contains("+4.7%"),
+        text.contains("deepseek-v3") && text.contains("-2.8%"),
         "{text}"
     );
+    // Only bf16 and fp16 carry the calibration from chip to chip.
+    let e = one_line_error(&["cost", "--validate", "--precision", "fp64"]);
+    assert!(e.contains("bf16 or fp16"), "{e}");
 }
 
 fn a_4090_uses_its_own_price_and_says_whether_the_cards_hold_the_model() {
@@ -162,7 +165,10 @@ fn a_4090_uses_its_own_price_and_says_whether_the_cards_hold_the_model() {
         text.contains("at least 270 chips of 24 GB; 100 GPUs cannot hold it"),
         "{text}"
     );
-    assert!(text.contains("another chip: not comparable"), "{text}");
+    assert!(
+        text.contains("another or unknown chip: not comparable"),
+        "{text}"
+    );
 }
 
 fn a_given_rate_is_used_as_is() {
@@ -229,6 +235,9 @@ fn an_unmapped_device_gets_a_labelled_bound() {
     assert!(v["method"].as_str().unwrap().contains("upper bound"));
     // The kernel reached 0.24x cuBLAS, so the bound is about four times the estimate.
     assert!(central(&v) > 8e6, "{}", central(&v));
+    // No FLOP-equivalent count: a kernel against the H800's vendor library is not like for like.
+    assert!(v["chips_to_match_deepseek_v3"].is_null());
+    assert_eq!(v["reported"]["like_for_like"], false);
     let out = chipbench(&[
         "cost",
         "--model",
@@ -297,7 +306,7 @@ fn bad_input_gets_one_line_and_exit_2() {
         ),
         (
             &format!("cost --flops 1e24 --result {H200} --utilization 1.5"),
-            "at most 1",
+            "1e-4 to 1",
         ),
         (
             "cost --flops 1e24 --chip nvidia-h100-sxm --dataset no/such/dir",

@@ -22,8 +22,12 @@ pub struct CostArgs {
     #[arg(long, requires = "tokens", conflicts_with = "flops")]
     params: Option<String>,
     /// Training tokens (e.g. 14.8T).
-    #[arg(long, requires = "params")]
+    #[arg(long, requires = "params", conflicts_with = "flops")]
     tokens: Option<String>,
+    /// All parameters of a mixture-of-experts model (e.g. 671B), for its size in the
+    /// calibration and its training state (default: --params, a dense model).
+    #[arg(long, requires = "params")]
+    total_params: Option<String>,
     /// Training compute in FLOP (e.g. 3.3e24).
     #[arg(long)]
     flops: Option<String>,
@@ -60,7 +64,7 @@ pub struct CostArgs {
     dataset: Option<PathBuf>,
     /// Predict every reference run from the others, on its own chip, and compare with what it
     /// reported.
-    #[arg(long, conflicts_with_all = ["model", "params", "flops", "chip", "result", "tflops", "utilization"])]
+    #[arg(long, conflicts_with_all = ["model", "params", "flops", "chip", "result", "tflops", "utilization", "price", "gpus", "purchase_price"])]
     validate: bool,
     /// GPUs in the cluster, for wall-clock days.
     #[arg(long)]
@@ -115,6 +119,11 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         (_, Some(p), Some(t), _) => Some(Compute::ParamsTokens {
             active_params: parse_quantity("--params", p)?,
             tokens: parse_quantity("--tokens", t)?,
+            total_params: a
+                .total_params
+                .as_deref()
+                .map(|t| parse_quantity("--total-params", t))
+                .transpose()?,
         }),
         (.., Some(f)) => Some(Compute::Flops(parse_quantity("--flops", f)?)),
         _ => None,

@@ -18,6 +18,8 @@ use crate::policy::{Database, Precision};
 
 /// Runs within this factor of a model's size count as comparable in scale.
 const COMPARABLE_SCALE: f64 = 10.0;
+/// The least utilisation an extrapolation may give.
+const MIN_UTILIZATION: f64 = 0.01;
 
 /// A central value with the low and high ends of its range.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -104,7 +106,7 @@ pub fn points(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fit {
     pub utilization: Span,
-    /// The runs the range spans.
+    /// The runs it rests on (the range spans those within a factor of ten of the model's size).
     pub runs: Vec<String>,
     /// Where the model lies outside the calibration or has no size.
     pub note: Option<String>,
@@ -130,41 +132,86 @@ pub fn fit(points: &[&Point], params: Option<f64>) -> Option<Fit> {
     };
     let below = pts.iter().rev().find(|p| p.total_params <= n).copied();
     let above = pts.iter().find(|p| p.total_params >= n).copied();
-    let (central, note) = match (below, above) {
+    // Beyond the reference runs, the trend of the two nearest carries on (in log size, for at
+    // most a factor of ten past the last run, and within (0, 1]); the range then spans the
+    // nearest run's figure and the trend's.
+    let trend = |a: &Point, b: &Point| {
+        let x = n
+            .clamp(
+                a.total_params.min(b.total_params) / COMPARABLE_SCALE,
+                a.total_params.max(b.total_params) * COMPARABLE_SCALE,
+            )
+            .ln();
+        let slope = (b.utilization - a.utilization) / (b.total_params.ln() - a.total_params.ln());
+        (a.utilization + slope * (x - a.total_params.ln())).clamp(MIN_UTILIZATION, 1.0)
+    };
+    // The run beyond the nearest that an extrapolation's trend also rests on.
+    let partner = match (below, above) {
+        (None, _) => pts.get(1).copied(),
+        (_, None) => pts.len().checked_sub(2).map(|i| pts[i]),
+        _ => None,
+    };
+    let (central, note, nearest) = match (below, above) {
         (Some(b), Some(a)) if a.total_params > b.total_params => {
             let t = (n.ln() - b.total_params.ln()) / (a.total_params.ln() - b.total_params.ln());
-            (b.utilization + t * (a.utilization - b.utilization), None)
+            (
+                b.utilization + t * (a.utilization - b.utilization),
+                None,
+                None,
+            )
         }
-        (Some(b), Some(_)) => (b.utilization, None),
-        (None, _) => (
-            first.utilization,
-            Some(format!(
-                "smaller than every reference run: {}'s utilisation is used, which small models \
-                 rarely reach",
-                first.name
-            )),
-        ),
-        (_, None) => (
-            last.utilization,
-            Some(format!(
-                "larger than every reference run: {}'s utilisation is used",
-                last.name
-            )),
-        ),
+        (Some(b), Some(_)) => (b.utilization, None, None),
+        (None, _) => {
+            let u = match partner {
+                Some(second) => trend(first, second),
+                None => first.utilization,
+            };
+            (
+                u,
+                Some(format!(
+                    "smaller than every reference run: extrapolated from {} and the next run by size",
+                    first.name
+                )),
+                Some(first.utilization),
+            )
+        }
+        (_, None) => {
+            let u = match partner {
+                Some(before) => trend(before, last),
+                None => last.utilization,
+            };
+            (
+                u,
+                Some(format!(
+                    "larger than every reference run: extrapolated from {} and the run before it by size",
+                    last.name
+                )),
+                Some(last.utilization),
+            )
+        }
     };
     let chosen: Vec<&Point> = pts
         .iter()
         .filter(|p| {
             let ratio = p.total_params / n;
             (1.0 / COMPARABLE_SCALE..=COMPARABLE_SCALE).contains(&ratio)
-                || below.is_some_and(|b| b.model == p.model)
-                || above.is_some_and(|a| a.model == p.model)
+                || [below, above].iter().flatten().any(|q| q.model == p.model)
         })
         .copied()
         .collect();
+    let mut utilization = spread(&chosen, central);
+    if let Some(u) = nearest {
+        utilization.low = utilization.low.min(u);
+        utilization.high = utilization.high.max(u);
+    }
+    // The runs it rests on: the comparable ones, and the trend's second run.
+    let mut runs: Vec<String> = chosen.iter().map(|p| p.model.clone()).collect();
+    if let Some(q) = partner.filter(|q| !runs.contains(&q.model)) {
+        runs.push(q.model.clone());
+    }
     Some(Fit {
-        utilization: spread(&chosen, central),
-        runs: chosen.iter().map(|p| p.model.clone()).collect(),
+        utilization,
+        runs,
         note,
     })
 }
@@ -205,10 +252,21 @@ pub fn predict(
         .iter()
         .filter(|p| Some(p.model.as_str()) != left_out)
         .collect();
+    if let Some(p) = used.iter().find(|p| p.utilization > 1.0) {
+        return Err(CostError::Input(format!(
+            "{} sustained {:.2}x its chip's capability ({}): that evidence cannot be right \
+             (a slow or mislabelled measurement?)",
+            p.name, p.utilization, p.capability.what
+        )));
+    }
     let fit = fit(&used, params).ok_or_else(|| {
-        CostError::Data(format!(
-            "no reference run to calibrate on: none has {} evidence at {}{}",
-            base.name(),
+        CostError::Input(format!(
+            "no reference run to calibrate on: none has {} evidence at {}{}; give --chip ID or \
+             --tflops T",
+            match base {
+                RateSource::Datasheet => "datasheet",
+                _ => "vendor-library",
+            },
             capability.precision,
             if with_attention {
                 " and a known attention architecture"
@@ -259,8 +317,14 @@ pub fn validate(
     p: Precision,
     with_attention: bool,
 ) -> Result<Vec<Validation>, CostError> {
+    super::training_precision(Some(p))?;
     let mut out = Vec::new();
     let runs = points(catalog, db, files, RateSource::Datasheet, p, with_attention);
+    if runs.is_empty() {
+        return Err(CostError::Input(format!(
+            "no reference run has a dense {p} peak to validate against"
+        )));
+    }
     for run in &runs {
         let model = catalog.model(&run.model)?;
         let chip = db
@@ -346,15 +410,32 @@ mod tests {
     }
 
     #[test]
-    fn outside_the_calibration_the_nearest_run_is_used_and_said() {
+    fn outside_the_calibration_the_trend_carries_on_for_a_decade_and_is_said() {
         let pts = [point("mid", 1e11, 0.3), point("big", 1e12, 0.5)];
         let refs: Vec<&Point> = pts.iter().collect();
-        let f = fit(&refs, Some(1e9)).unwrap();
-        assert_eq!(f.utilization.central, 0.3);
+        // 0.2 per decade: 1e10 gets 0.1, and the range reaches the nearest run's 0.3.
+        let f = fit(&refs, Some(1e10)).unwrap();
+        assert!((f.utilization.central - 0.1).abs() < 1e-12);
+        assert!((f.utilization.low - 0.1).abs() < 1e-12 && f.utilization.high == 0.3);
         assert!(f.note.unwrap().contains("smaller than every reference run"));
-        let f = fit(&refs, Some(1e14)).unwrap();
-        assert_eq!(f.utilization.central, 0.5);
+        assert_eq!(f.runs, ["mid", "big"]);
+        // More than a decade out the trend holds still; it never leaves (0, 1].
+        let f = fit(&refs, Some(1e8)).unwrap();
+        assert!((f.utilization.central - 0.1).abs() < 1e-12);
+        let f = fit(&refs, Some(1e13)).unwrap();
+        assert!((f.utilization.central - 0.7).abs() < 1e-12);
         assert!(f.note.unwrap().contains("larger than every"));
+        let steep = [point("a", 1e11, 0.1), point("b", 1e12, 0.9)];
+        let refs: Vec<&Point> = steep.iter().collect();
+        assert_eq!(fit(&refs, Some(1e13)).unwrap().utilization.central, 1.0);
+        assert_eq!(
+            fit(&refs, Some(1e10)).unwrap().utilization.central,
+            MIN_UTILIZATION
+        );
+        // One run: its figure; no size: the mean over all.
+        let one = [point("mid", 1e11, 0.3)];
+        assert_eq!(fit(&[&one[0]], Some(1e9)).unwrap().utilization.central, 0.3);
+        let refs: Vec<&Point> = pts.iter().collect();
         let f = fit(&refs, None).unwrap();
         assert!((f.utilization.central - 0.4).abs() < 1e-12);
         assert_eq!((f.utilization.low, f.utilization.high), (0.3, 0.5));

@@ -125,8 +125,9 @@ fn measured(e: &Evidence, p: Precision, measured_on: Option<String>) -> Option<C
     })
 }
 
-/// The vendor library's best dense GEMM at `p` on `chip`, from `files`: a measurement on the
-/// chip itself first, else one on a chip of the same silicon (named in `measured_on`).
+/// The vendor library's best dense GEMM at `p` on `chip` or a chip of the same silicon (so
+/// that every chip of a silicon gets the same figure; the chip it ran on is `measured_on`
+/// where it is another).
 pub fn vendor_capability(
     db: &Database,
     chip: &Chip,
@@ -143,7 +144,7 @@ pub fn vendor_capability(
             })
             .max_by(|a, b| a.tflops.total_cmp(&b.tflops))
     };
-    best(&|c| c.id == chip.id).or_else(|| best(&|c| same_silicon(c, chip, p)))
+    best(&|c| c.id == chip.id || same_silicon(c, chip, p))
 }
 
 /// The datasheet's dense matrix peak of `chip` at `p` (FP32 accumulation).
@@ -314,6 +315,69 @@ mod tests {
             chip("nvidia-h200-sxm"),
             bf16
         ));
+    }
+
+    /// The committed H200 cuBLAS file, its adapter renamed and its rates scaled.
+    fn cublas_as(name: &str, scale: f64) -> Evidence {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json"
+        );
+        let mut result = RunResult::read(std::path::Path::new(path)).unwrap();
+        result.device.name = name.into();
+        for w in &mut result.workloads {
+            if let Some(t) = w.throughput.as_mut().and_then(|t| t.tflops.as_mut()) {
+                *t *= scale;
+            }
+        }
+        Evidence {
+            file: name.into(),
+            result,
+        }
+    }
+
+    #[test]
+    fn every_chip_of_a_silicon_gets_the_same_vendor_figure() {
+        let db = Database::load().unwrap();
+        let files = [
+            cublas_as("NVIDIA H200", 1.0),
+            cublas_as("NVIDIA H100 80GB HBM3", 0.1),
+        ];
+        let on = |id: &str| vendor_capability(&db, db.get(id).unwrap(), Precision::Bf16, &files);
+        for id in ["nvidia-h100-sxm", "nvidia-h800", "nvidia-h200-sxm"] {
+            let c = on(id).unwrap();
+            assert!((c.tflops - 677.9).abs() < 0.05, "{id}: {}", c.tflops);
+        }
+        assert_eq!(
+            on("nvidia-h800").unwrap().measured_on.as_deref(),
+            Some("nvidia-h200-sxm")
+        );
+        assert_eq!(on("nvidia-h200-sxm").unwrap().measured_on, None);
+        assert!(on("nvidia-h100-pcie").is_none());
+    }
+
+    #[test]
+    fn evidence_a_reference_run_outpaces_is_refused() {
+        let (db, catalog) = (
+            Database::load().unwrap(),
+            crate::cost::Catalog::load().unwrap(),
+        );
+        // A cuBLAS file ten times too slow: the reference runs would sustain 5x "capability".
+        let files = [cublas_as("NVIDIA H100 80GB HBM3", 0.1)];
+        let h100 = db.get("nvidia-h100-sxm").unwrap();
+        let cap = chip_capability(&db, h100, Precision::Bf16, &files).unwrap();
+        let err = crate::cost::predict(
+            &catalog,
+            &db,
+            &files,
+            &cap,
+            Some(1e24),
+            Some(1e11),
+            None,
+            false,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("cannot be right"), "{err}");
     }
 
     #[test]

@@ -81,7 +81,13 @@ impl<'a> Context<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Compute {
     Model(String),
-    ParamsTokens { active_params: f64, tokens: f64 },
+    ParamsTokens {
+        active_params: f64,
+        tokens: f64,
+        /// All parameters (a mixture-of-experts model's experts included), for its size and
+        /// memory; the active count where not given.
+        total_params: Option<f64>,
+    },
     Flops(f64),
 }
 
@@ -185,6 +191,19 @@ fn within(name: &str, v: f64, lo: f64, hi: f64) -> Result<f64, CostError> {
     crate::input::within(name, v, lo, hi).map_err(CostError::Input)
 }
 
+/// The calibration holds for the 16-bit formats every reference run is measured against
+/// (bf16, or fp16 where a chip has no bf16 peak): a chip's fp8, tf32 or fp64 peak stands in a
+/// different ratio to its bf16 one from chip to chip, so utilisations would not carry over.
+pub fn training_precision(asked: Option<Precision>) -> Result<Option<Precision>, CostError> {
+    match asked {
+        None | Some(Precision::Bf16 | Precision::Fp16) => Ok(asked),
+        Some(p) => Err(CostError::Input(format!(
+            "--precision {p}: the calibration holds for bf16 or fp16, the formats every reference \
+             run is measured against"
+        ))),
+    }
+}
+
 /// How the sustained rate is made: a given rate, or utilisation × capability.
 enum Rate {
     Given(f64),
@@ -208,7 +227,7 @@ fn resolve<'a>(ctx: &Context<'a>, req: &Request) -> Result<(Option<&'a Chip>, Ra
     if let Some(t) = req.tflops {
         return Ok((chip, Rate::Given(within("--tflops", t, 1e-6, 1e7)?)));
     }
-    let p = evidence::precision_for(chip, req.precision);
+    let p = evidence::precision_for(chip, training_precision(req.precision)?);
     let capability = match (chip, req.result) {
         (Some(c), _) => evidence::chip_capability(ctx.db, c, p, ctx.files)?,
         (None, Some(i)) => evidence::unmapped_capability(&ctx.files[i], req.precision)?,
@@ -220,9 +239,9 @@ fn resolve<'a>(ctx: &Context<'a>, req: &Request) -> Result<(Option<&'a Chip>, Ra
         }
     };
     let utilization = match req.utilization {
-        Some(u) if !(u.is_finite() && u > 0.0 && u <= 1.0) => {
+        Some(u) if !(u.is_finite() && (1e-4..=1.0).contains(&u)) => {
             return Err(CostError::Input(format!(
-                "--utilization is a fraction of the chip's capability (above 0, at most 1), got {u}"
+                "--utilization is a fraction of the chip's capability (1e-4 to 1), got {u}"
             )));
         }
         u => u,
@@ -264,13 +283,27 @@ fn compute<'a>(catalog: &'a Catalog, req: &Request) -> Result<Option<Asked<'a>>,
         Some(Compute::ParamsTokens {
             active_params,
             tokens,
+            total_params,
         }) => {
             let n = within("--params", *active_params, 1e3, 1e16)?;
             let d = within("--tokens", *tokens, 1e3, 1e17)?;
+            let total = match total_params {
+                Some(t) if *t < n => {
+                    return Err(CostError::Input(format!(
+                        "--total-params ({t:e}) cannot be fewer than the active --params ({n:e})"
+                    )));
+                }
+                Some(t) => within("--total-params", *t, 1e3, 1e16)?,
+                None => n,
+            };
             Some(Asked {
                 flops: dense_flops(n, d),
-                how: "6·N·D (dense)".into(),
-                params: Some(n),
+                how: if total > n {
+                    "6·N_active·D".into()
+                } else {
+                    "6·N·D (dense)".into()
+                },
+                params: Some(total),
                 model: None,
             })
         }
@@ -416,7 +449,7 @@ pub fn estimate(ctx: &Context, req: &Request) -> Result<Estimate, CostError> {
             reported_gpu_hours: m.counted_phase().gpu_hours,
             reported_chip: m.chip.clone(),
             like_for_like: match chip {
-                None => true,
+                None => false,
                 Some(c) => {
                     c.id == m.chip
                         || ctx.db.get(&m.chip).is_ok_and(|r| {
@@ -518,7 +551,11 @@ fn reference_match(ctx: &Context, rate: &Rate) -> Result<Option<f64>, CostError>
             let p = capability.precision;
             let theirs = match capability.source {
                 RateSource::Datasheet => evidence::datasheet_capability(h800, p),
-                _ => evidence::vendor_capability(ctx.db, h800, p, ctx.files),
+                RateSource::VendorLibrary => {
+                    evidence::vendor_capability(ctx.db, h800, p, ctx.files)
+                }
+                // A portable kernel against the H800's vendor library would not be like for like.
+                RateSource::ChipbenchKernel | RateSource::Given => None,
             };
             theirs.map(|c| gpus * c.tflops / capability.tflops)
         }
@@ -608,6 +645,7 @@ mod tests {
             compute: Some(Compute::ParamsTokens {
                 active_params: 70e9,
                 tokens: 1e12,
+                total_params: None,
             }),
             chip: Some("nvidia-h100-sxm".into()),
             tflops: Some(100.0),

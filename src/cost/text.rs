@@ -72,10 +72,13 @@ impl Estimate {
         }
         if let (Some(f), Some(src), Some(h)) = (self.flops, &self.flops_source, self.gpu_hours) {
             out.push(format!("training compute: {f:.3e} FLOP ({src})"));
+            let calibrated = !self.calibration_runs.is_empty();
             let what = match self.rate_source {
                 RateSource::Given => "at the given rate",
+                _ if !calibrated => "at the given utilisation",
                 RateSource::ChipbenchKernel => {
-                    "an upper bound: the portable kernel is slower than the chip's vendor library"
+                    "an upper bound at each utilisation of the range: the portable kernel is \
+                     slower than the chip's vendor library"
                 }
                 _ => "calibrated on reported runs, so communication, stalls and restarts are in it",
             };
@@ -86,13 +89,17 @@ impl Estimate {
                     hours(r.reported_gpu_hours),
                     r.reported_phase,
                     r.reported_chip,
-                    if r.like_for_like {
-                        format!(
+                    match (r.like_for_like, calibrated) {
+                        (true, true) => format!(
                             "estimate {:+.1}%, calibrated without this run",
                             (h.central / r.reported_gpu_hours - 1.0) * 100.0
-                        )
-                    } else {
-                        "another chip: not comparable hour for hour".to_string()
+                        ),
+                        (true, false) => format!(
+                            "estimate {:+.1}%",
+                            (h.central / r.reported_gpu_hours - 1.0) * 100.0
+                        ),
+                        (false, _) =>
+                            "another or unknown chip: not comparable hour for hour".into(),
                     }
                 ));
             }
