@@ -63,15 +63,7 @@ fn quick_run_writes_a_valid_complete_result() {
     assert!(result.complete);
     assert_eq!(result.contributor.as_deref(), Some("ci"));
     assert!(result.settings.quick && !result.settings.workgroup_memory_zero_init);
-    for id in [
-        "fma",
-        "copy",
-        "matrix-peak",
-        "matmul",
-        "attention",
-        "decode",
-        "gemv",
-    ] {
+    for id in chipbench::model::WORKLOADS {
         assert!(
             result.workloads.iter().any(|w| w.workload == id),
             "{id} missing"

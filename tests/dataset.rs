@@ -13,6 +13,7 @@ use chipbench::model::RunResult;
 use chipbench::policy::Database;
 
 const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
+const H200_VENDOR: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
 
 fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
@@ -136,7 +137,12 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
 fn rehashed_numbers_must_agree_with_each_other() {
     let inbox = scratch("semantic");
     type Edit = fn(&mut RunResult);
-    let edits: [(&str, Edit, &str); 7] = [
+    let edits: [(&str, Edit, &str); 21] = [
+        (
+            "variant-tolerance",
+            |r| r.workloads[0].check.as_mut().unwrap().tolerance = 1e-3,
+            "is not the 1e-6 this variant defines",
+        ),
         (
             "median",
             |r| r.workloads[0].timing.as_mut().unwrap().median_ns *= 0.5,
@@ -178,6 +184,85 @@ fn rehashed_numbers_must_agree_with_each_other() {
                 c.checked = c.total + 1;
             },
             "passed correctness check",
+        ),
+        (
+            "workload",
+            |r| r.workloads[0].workload = "nvidia-b200".into(),
+            "unknown workload",
+        ),
+        (
+            "variant",
+            |r| r.workloads[0].variant = "=HYPERLINK(x)".into(),
+            "a variant name is lowercase",
+        ),
+        (
+            "zero",
+            |r| *r.workloads[0].shape.values_mut().next().unwrap() = 0,
+            "shape dimensions must be 1 to 2^32",
+        ),
+        (
+            "matmul-shape",
+            |r| {
+                let w = r
+                    .workloads
+                    .iter_mut()
+                    .find(|w| w.workload == "matmul")
+                    .unwrap();
+                *w.shape.get_mut("n").unwrap() = 1;
+            },
+            "does 2mnk",
+        ),
+        (
+            "attention-shape",
+            |r| {
+                let w = &mut r.workloads[0];
+                w.workload = "attention".into();
+                w.shape = [("batch", 1), ("heads", 2), ("seq", 8), ("head_dim", 8)]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+            },
+            "attention of this shape",
+        ),
+        (
+            "cv",
+            |r| r.workloads[0].timing.as_mut().unwrap().cv = 1e300,
+            "is not the cv of the samples",
+        ),
+        (
+            "dispatches",
+            |r| r.workloads[0].timing.as_mut().unwrap().dispatches_per_pass = 0,
+            "at least one dispatch",
+        ),
+        (
+            "loose",
+            |r| r.workloads[0].check.as_mut().unwrap().tolerance = 0.5,
+            "passed correctness check",
+        ),
+        (
+            "reason",
+            |r| r.workloads[0].reason = Some("all good".into()),
+            "a reason belongs to a case that did not pass",
+        ),
+        (
+            "hot",
+            |r| r.conditions.after.as_mut().unwrap().temperature_c = Some(3.7e301),
+            "out of range",
+        ),
+        (
+            "budget",
+            |r| r.settings.budget.target_pass_ms = 5e-324,
+            "settings.budget",
+        ),
+        (
+            "escape",
+            |r| r.conditions.source = "\u{1b}[2Jok".into(),
+            "conditions.source",
+        ),
+        (
+            "invisible",
+            |r| r.workloads[0].check.as_mut().unwrap().metric = "error\u{200b}".into(),
+            "control or invisible characters",
         ),
     ];
     for (name, edit, want) in edits {
@@ -246,7 +331,9 @@ fn forged_text_and_borrowed_ids_are_refused() {
     });
     let (_, problems) = RunResult::load_checked(&esc).unwrap();
     assert!(
-        problems.iter().any(|p| p.contains("control characters")),
+        problems
+            .iter()
+            .any(|p| p.contains("control or invisible characters")),
         "{problems:?}"
     );
     // An invalid file carrying a valid file's id does not make the real one a duplicate.
@@ -568,5 +655,232 @@ fn fuzzed_files_never_panic_the_parser_or_validator() {
     assert!(
         parsed > 0 && parsed > accepted,
         "{parsed} parsed, {accepted} accepted"
+    );
+}
+
+/// Every leaf of a JSON value, as a path of keys and indices.
+fn leaves(
+    v: &serde_json::Value,
+    path: &mut Vec<serde_json::Value>,
+    out: &mut Vec<Vec<serde_json::Value>>,
+) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                path.push(k.clone().into());
+                leaves(x, path, out);
+                path.pop();
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                path.push(i.into());
+                leaves(x, path, out);
+                path.pop();
+            }
+        }
+        _ => out.push(path.clone()),
+    }
+}
+
+fn at<'a>(v: &'a mut serde_json::Value, path: &[serde_json::Value]) -> &'a mut serde_json::Value {
+    path.iter().fold(v, |v, k| match k {
+        serde_json::Value::String(s) => &mut v[s.as_str()],
+        k => &mut v[k.as_u64().unwrap() as usize],
+    })
+}
+
+/// `n` mutants of the committed files, each with one to three fields replaced by a hostile
+/// value and the id recomputed (so that only semantic validation can refuse it), through the
+/// parser, the validator, plausibility, the report (every format, the HTML with its charts for
+/// one mutant in 25) and the cost estimate. Returns (parsed, accepted by validation and
+/// plausibility).
+fn field_mutants(n: usize) -> (usize, usize) {
+    use chipbench::cost::{self, Compute, Context, Evidence, Request, Tables};
+    use chipbench::report::{formats, html, model};
+    let (db, tables) = (Database::load().unwrap(), Tables::load().unwrap());
+    let originals: Vec<serde_json::Value> = [H200, H200_VENDOR]
+        .iter()
+        .map(|p| serde_json::from_str(&fs::read_to_string(repo(p)).unwrap()).unwrap())
+        .collect();
+    let paths: Vec<Vec<Vec<serde_json::Value>>> = originals
+        .iter()
+        .map(|v| {
+            let mut out = Vec::new();
+            leaves(v, &mut Vec::new(), &mut out);
+            out
+        })
+        .collect();
+    let hostile: Vec<serde_json::Value> = serde_json::from_str(
+        r#"[null, 0, -1, 1, -0.0, 5e-324, 1e-300, 1e300, 1.7976931348623157e308, 4294967296,
+            18446744073709551615, true, "", "fp16", "F16", "half", "bf16", "nvidia-b200",
+            "NVIDIA\u200bH200", "NVIDIA  H200", "\u001b[2Jok", "=HYPERLINK(\"x\")", "a\nb",
+            "../../etc", "vendor-library", "matrix", "coop-f16-f32acc", "ok", "failed", [], {},
+            [1e12], {"tflops": 1e6}]"#,
+    )
+    .unwrap();
+    let numbers: Vec<serde_json::Value> =
+        hostile.iter().filter(|h| h.is_number()).cloned().collect();
+    let strings: Vec<serde_json::Value> =
+        hostile.iter().filter(|h| h.is_string()).cloned().collect();
+    let mut rng = Rng::new(11);
+    let (mut parsed, mut accepted) = (0, 0);
+    for i in 0..n {
+        let which = rng.next_u64() as usize % originals.len();
+        let mut v = originals[which].clone();
+        for _ in 0..1 + rng.next_u64() % 3 {
+            let p = &paths[which][rng.next_u64() as usize % paths[which].len()];
+            let pick = |rng: &mut Rng, of: &[serde_json::Value]| {
+                of[rng.next_u64() as usize % of.len()].clone()
+            };
+            let old = at(&mut v, p).clone();
+            // Mostly type-preserving (so the mutant reaches the validator), sometimes anything.
+            let value = match (rng.next_u64() % 5, &old) {
+                (0, _) => pick(&mut rng, &hostile),
+                (1 | 2, serde_json::Value::Number(x)) => {
+                    let f = [1e6, 1e-6, -1.0, 3.0, 0.0, 1e300][rng.next_u64() as usize % 6];
+                    serde_json::json!(x.as_f64().unwrap_or(1.0) * f)
+                }
+                (_, serde_json::Value::Number(_)) => pick(&mut rng, &numbers),
+                (_, serde_json::Value::String(_)) => pick(&mut rng, &strings),
+                (_, serde_json::Value::Bool(b)) => serde_json::json!(!b),
+                _ => pick(&mut rng, &hostile),
+            };
+            *at(&mut v, p) = value;
+        }
+        let Ok(mut r) = RunResult::parse(&v.to_string()) else {
+            continue;
+        };
+        parsed += 1;
+        r.seal();
+        let valid = r.problems().is_empty() && dataset::implausible(&db, &r).is_empty();
+        accepted += usize::from(valid);
+        if valid && std::env::var_os("CHIPBENCH_FUZZ_SHOW").is_some() {
+            let orig: serde_json::Value = originals[which].clone();
+            for p in &paths[which] {
+                let (a, b) = (
+                    at(&mut orig.clone(), p).clone(),
+                    at(&mut v.clone(), p).clone(),
+                );
+                if a != b && !p.iter().any(|k| k == "id") {
+                    eprintln!("accepted: {p:?}: {a} -> {b}");
+                }
+            }
+        }
+        let report = model::build(&db, &tables, std::slice::from_ref(&r), Vec::new());
+        let _ = (
+            formats::table(&report),
+            formats::csv(&report),
+            formats::json(&report),
+        );
+        if i % 25 == 0 {
+            let _ = html::render(&db, &report);
+        }
+        let files = Evidence::with_standing(&db, vec![("mutant".into(), r)]);
+        let req = Request {
+            compute: Some(Compute::Model("deepseek-v3".into())),
+            result: Some(0),
+            ..Request::default()
+        };
+        let _ = cost::estimate(&Context::new(&db, &tables, &files), &req);
+    }
+    (parsed, accepted)
+}
+
+#[test]
+fn field_mutations_never_panic_or_hang_the_readers() {
+    let (parsed, accepted) = field_mutants(1_500);
+    // Both paths ran: mutants refused by semantic validation, and mutants it cannot judge.
+    assert!(
+        parsed > 500 && accepted > 0 && accepted < parsed,
+        "{parsed} parsed, {accepted} accepted"
+    );
+}
+
+/// The long run, by hand: `cargo test --release --test dataset -- --ignored`.
+#[test]
+#[ignore = "long: 100,000 mutants; run by hand with --ignored"]
+fn field_mutations_at_100k() {
+    let (parsed, accepted) = field_mutants(100_000);
+    eprintln!("100000 mutants: {parsed} parsed, {accepted} accepted");
+    assert!(parsed > 30_000 && accepted < parsed);
+}
+
+/// The committed H200 run measured again "on another host", every figure scaled by `factor`
+/// consistently, stored under `root`.
+fn rerun(db: &Database, root: &Path, cpu: &str, factor: f64) -> RunResult {
+    let mut r = RunResult::read(&repo(H200)).unwrap();
+    r.host.cpu_model = Some(cpu.into());
+    for w in r
+        .workloads
+        .iter_mut()
+        .filter(|w| w.status == chipbench::model::Status::Ok)
+    {
+        let (value, _) = w.headline().unwrap();
+        claim(w, value * factor);
+    }
+    r.seal();
+    let inbox = scratch(&format!("rerun-{}", cpu.len()));
+    let path = inbox.join("r.json");
+    r.write_atomic(&path).unwrap();
+    let added = dataset::add(db, root, &[path]);
+    assert!(matches!(added[0].1, Added::Stored(_)), "{added:?}");
+    r
+}
+
+#[test]
+fn independent_runs_within_the_noise_confirm_each_other_and_a_far_one_stands_out() {
+    let db = Database::load().unwrap();
+    // The committed runs have no independent repeat: every index row is `single`.
+    let committed = dataset::index(&db, &repo("results"));
+    assert!(!committed.is_empty());
+    assert!(
+        committed
+            .iter()
+            .all(|r| r.standing == dataset::Standing::Single)
+    );
+    let root = scratch("standing-root");
+    dataset::add(&db, &root, &[repo(H200), repo(H200_VENDOR)]);
+    let standing_of = |rows: &[dataset::IndexRow], source: &str| -> Vec<dataset::Standing> {
+        let mut s: Vec<_> = rows
+            .iter()
+            .filter(|r| r.source == source)
+            .map(|r| r.standing)
+            .collect();
+        s.dedup();
+        s
+    };
+    // Another host, 1% slower: within the noise, so both runs are confirmed.
+    rerun(&db, &root, "Other CPU", 0.99);
+    let rows = dataset::index(&db, &root);
+    assert_eq!(
+        standing_of(&rows, "chipbench"),
+        [dataset::Standing::Confirmed]
+    );
+    // The vendor file has no repeat: still single.
+    assert_eq!(
+        standing_of(&rows, "vendor-library"),
+        [dataset::Standing::Single]
+    );
+    // A third host reporting half the figures lies far from the other two.
+    let far = rerun(&db, &root, "A third CPU", 0.5);
+    let runs: Vec<RunResult> = dataset::files(&root)
+        .iter()
+        .filter_map(|p| RunResult::read(p).ok())
+        .collect();
+    let named: Vec<(String, &RunResult)> = runs.iter().map(|r| (r.id.clone(), r)).collect();
+    let s = dataset::standings(&db, &named);
+    assert_eq!(s[&far.id].standing, dataset::Standing::Outlier, "{s:?}");
+    let original = RunResult::read(&repo(H200)).unwrap().id;
+    assert_eq!(s[&original].standing, dataset::Standing::Confirmed);
+    // The index shows it.
+    let md = fs::read_to_string({
+        dataset::write_index(&db, &root).unwrap();
+        root.join("README.md")
+    })
+    .unwrap();
+    assert!(
+        md.contains("| confirmed |") && md.contains("| single |"),
+        "{md}"
     );
 }

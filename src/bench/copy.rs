@@ -127,7 +127,7 @@ impl Prepared for DeviceCopy {
         Ok(Check::new(
             "fraction of 16-byte elements that differ from the source",
             wrong as f64 / elements as f64,
-            0.0,
+            crate::model::tolerance::EXACT,
             elements,
             elements,
             self.seed,

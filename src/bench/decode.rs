@@ -34,7 +34,7 @@ const HEAD_DIM: u64 = 128;
 const MAX_CHECKED_HEADS: u64 = 32;
 /// Relative Frobenius error allowed (f32 arithmetic on exact f16 inputs). A chunk of 256 keys
 /// left out of 8192 gives about 2e-1.
-const TOLERANCE: f64 = 1e-3;
+const TOLERANCE: f64 = crate::model::tolerance::DECODE;
 
 /// (batch, heads, kv_len) per scale; the GPU ones are a 2k-token serving batch at 8k and 32k
 /// context with 32 heads of 128 (Llama-class attention without grouped KV).

@@ -252,7 +252,7 @@ impl Prepared for Fma {
         Ok(Check::new(
             "max relative error of the chain sums",
             worst,
-            1e-6,
+            crate::model::tolerance::FMA,
             checked.len() as u64 * LANES,
             self.threads * LANES,
             self.seed,

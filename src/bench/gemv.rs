@@ -24,7 +24,7 @@ const BODY: &str = include_str!("../../shaders/gemv.wgsl");
 const MAX_CHECKED_ROWS: u64 = 2048;
 /// Relative Frobenius error allowed: products of f16 or f32 values summed in f32. One 16-byte
 /// load left out of a 8192-long row gives about 3e-2.
-const TOLERANCE: f64 = 1e-4;
+const TOLERANCE: f64 = crate::model::tolerance::GEMV;
 
 /// (M, K) per scale; the GPU ones are a 70B-class model's MLP up and down projections (hidden
 /// 8192, intermediate 28672). K is a multiple of 8 (whole 16-byte loads in f16).

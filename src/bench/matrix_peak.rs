@@ -293,7 +293,7 @@ impl Prepared for MatrixPeak {
         Ok(Check::new(
             "largest absolute error over every accumulator (exact arithmetic expected)",
             worst,
-            0.0,
+            crate::model::tolerance::EXACT,
             total,
             total,
             self.seed,

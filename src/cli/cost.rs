@@ -92,7 +92,7 @@ pub struct CostArgs {
 pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
     let db = Database::load()?;
     let tables = Tables::load()?;
-    let mut files = match &a.dataset {
+    let mut files: Vec<(String, chipbench::model::RunResult)> = match &a.dataset {
         Some(root) if !root.is_dir() => {
             return Err(anyhow!("--dataset {}: not a directory", root.display()).into());
         }
@@ -100,6 +100,7 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         None => cost::evidence::dataset(&db, std::path::Path::new("results")),
     };
     if a.validate {
+        let files = Evidence::with_standing(&db, files);
         let rows = cost::validate(
             &tables.catalog,
             &db,
@@ -136,13 +137,10 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
     let result = match &a.result {
         Some(path) => {
             let r = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
-            let i = match files.iter().position(|e| e.result.id == r.id) {
+            let i = match files.iter().position(|(_, e)| e.id == r.id) {
                 Some(i) => i,
                 None => {
-                    files.push(Evidence {
-                        file: path.display().to_string(),
-                        result: r,
-                    });
+                    files.push((path.display().to_string(), r));
                     files.len() - 1
                 }
             };
@@ -173,6 +171,7 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
             }),
         state_bytes_per_param: a.state_bytes_per_param,
     };
+    let files = Evidence::with_standing(&db, files);
     let e = estimate(&Context::new(&db, &tables, &files), &request)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&e)?);

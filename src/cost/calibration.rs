@@ -383,6 +383,7 @@ mod tests {
                 what: "c".into(),
                 file: None,
                 measured_on: None,
+                standing: None,
             },
             utilization: u,
         }

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::CostError;
+use crate::dataset::Standing;
 use crate::model::{Numeric, RunResult, Source, Status, WorkloadRecord};
 use crate::policy::{Chip, Database, Precision};
 
@@ -47,26 +48,40 @@ pub struct Capability {
     pub file: Option<String>,
     /// The chip a measurement ran on when it stands in for another of the same die and peak.
     pub measured_on: Option<String>,
+    /// The measurement's standing among the runs of its chip.
+    pub standing: Option<Standing>,
 }
 
-/// A result file and the path or id it was read from.
+/// A result file, the path or id it was read from, and its standing among the runs of its
+/// chip.
 pub struct Evidence {
     pub file: String,
     pub result: RunResult,
+    pub standing: Standing,
+}
+
+impl Evidence {
+    /// `files` (name, result) with each one's standing among them.
+    pub fn with_standing(db: &Database, files: Vec<(String, RunResult)>) -> Vec<Evidence> {
+        let named: Vec<(String, &RunResult)> = files.iter().map(|(n, r)| (n.clone(), r)).collect();
+        let standing = crate::dataset::standings(db, &named);
+        files
+            .into_iter()
+            .map(|(file, result)| Evidence {
+                standing: standing.get(&file).map_or(Standing::Single, |s| s.standing),
+                file,
+                result,
+            })
+            .collect()
+    }
 }
 
 /// Every result under `root` that validates, for the vendor measurements it holds; files that
 /// do not are skipped, as `dataset check` reports them.
-pub fn dataset(db: &Database, root: &std::path::Path) -> Vec<Evidence> {
+pub fn dataset(db: &Database, root: &std::path::Path) -> Vec<(String, RunResult)> {
     crate::dataset::files(root)
         .into_iter()
-        .filter_map(|p| {
-            let result = crate::dataset::read(db, &p).ok()?;
-            Some(Evidence {
-                file: p.display().to_string(),
-                result,
-            })
-        })
+        .filter_map(|p| Some((p.display().to_string(), crate::dataset::read(db, &p).ok()?)))
         .collect()
 }
 
@@ -114,37 +129,40 @@ fn measured(e: &Evidence, p: Precision, measured_on: Option<String>) -> Option<C
         tflops,
         precision: p,
         what: format!(
-            "{} {} ({}) on {}: {tflops:.1} TFLOP/s",
+            "{} {} ({}) on {}: {tflops:.1} TFLOP/s, a {} run",
             w.variant,
             p,
             w.shape_label(),
-            e.result.device.name
+            e.result.device.name,
+            e.standing.name()
         ),
         file: Some(e.file.clone()),
         measured_on,
+        standing: Some(e.standing),
     })
 }
 
 /// The vendor library's best dense GEMM at `p` on `chip` or a chip of the same silicon (so
 /// that every chip of a silicon gets the same figure; the chip it ran on is `measured_on`
-/// where it is another).
+/// where it is another): from confirmed runs where there are any, never from an outlier.
 pub fn vendor_capability(
     db: &Database,
     chip: &Chip,
     p: Precision,
     files: &[Evidence],
 ) -> Option<Capability> {
-    let best = |keep: &dyn Fn(&Chip) -> bool| {
+    let best = |standing: Standing| {
         files
             .iter()
-            .filter(|e| e.result.source == Source::VendorLibrary)
+            .filter(|e| e.result.source == Source::VendorLibrary && e.standing == standing)
             .filter_map(|e| {
                 let on = db.for_result(&e.result)?;
-                keep(on).then(|| measured(e, p, (on.id != chip.id).then(|| on.id.clone())))?
+                (on.id == chip.id || same_silicon(on, chip, p))
+                    .then(|| measured(e, p, (on.id != chip.id).then(|| on.id.clone())))?
             })
             .max_by(|a, b| a.tflops.total_cmp(&b.tflops))
     };
-    best(&|c| c.id == chip.id || same_silicon(c, chip, p))
+    best(Standing::Confirmed).or_else(|| best(Standing::Single))
 }
 
 /// The datasheet's dense matrix peak of `chip` at `p` (FP32 accumulation).
@@ -162,6 +180,7 @@ pub fn datasheet_capability(chip: &Chip, p: Precision) -> Option<Capability> {
         ),
         file: None,
         measured_on: None,
+        standing: None,
     })
 }
 
@@ -275,6 +294,7 @@ pub fn unmapped_capability(
                 ),
                 file: Some(e.file.clone()),
                 measured_on: None,
+                standing: Some(e.standing),
             })
         }
     }
@@ -333,6 +353,7 @@ mod tests {
         Evidence {
             file: name.into(),
             result,
+            standing: Standing::Single,
         }
     }
 

@@ -7,12 +7,15 @@
 //! peak at that precision, bandwidth above the memory's). It is stored, byte for byte, as
 //! `results/<vendor>/<device>/<id>.json`, atomically; a file whose id is already in the tree is
 //! a duplicate. The index (`results/index.csv`, `results/README.md`) is deterministic: the same
-//! files give the same bytes.
+//! files give the same bytes. Each run's standing against the other runs of its chip
+//! (`confirmed`, `single`, `outlier`) is in the index and feeds the derived figures.
 
 mod admit;
 mod index;
+mod standing;
 mod tree;
 
 pub use admit::{Added, add, check, implausible, place, problems, read};
 pub use index::{IndexRow, index, index_csv, index_markdown, write_index};
+pub use standing::{RunStanding, Standing, standings};
 pub use tree::files;

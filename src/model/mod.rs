@@ -14,6 +14,7 @@ pub mod io;
 mod kinds;
 pub mod result;
 pub mod timing;
+pub mod tolerance;
 
 pub use check::Check;
 pub use conditions::{Conditions, Reading};
@@ -23,6 +24,7 @@ pub use io::{MAX_FILE_BYTES, read_regular, write_file_atomic};
 pub use kinds::{KernelFamily, Numeric, Precision, Unit};
 pub use result::{
     BANDWIDTH_BOUND_INTENSITY, RunResult, SCHEMA, SchemaError, Settings, Source, Status,
-    Throughput, Tool, VERSION, WorkloadRecord, bandwidth_bound, copy_bandwidth, measured_peak,
+    Throughput, Tool, VERSION, WORKLOADS, WorkloadRecord, bandwidth_bound, copy_bandwidth,
+    measured_peak,
 };
 pub use timing::{Budget, Method, Summary, Timing};

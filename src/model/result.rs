@@ -299,35 +299,46 @@ impl RunResult {
                 self.created_at
             ));
         }
-        let mut texts: Vec<(&str, &str)> = vec![
-            ("device.name", &self.device.name),
-            ("device.driver", &self.device.driver),
-            ("device.driver_info", &self.device.driver_info),
-        ];
-        if let Some(c) = &self.contributor {
-            texts.push(("contributor", c));
-        }
-        for w in &self.workloads {
-            texts.extend([
-                ("workload", w.workload.as_str()),
-                ("variant", w.variant.as_str()),
-                ("config", w.config.as_str()),
-            ]);
-            if let Some(r) = &w.reason {
-                texts.push(("reason", r));
-            }
-        }
+        // Every text in the file, whatever its field: no control characters (newlines,
+        // escapes) and no invisible format characters (zero-width spaces, direction marks),
+        // which could forge output or make a device name map to no chip.
+        let mut texts = Vec::new();
+        strings(
+            &serde_json::to_value(self).expect("result serialises"),
+            "",
+            &mut texts,
+        );
         for (field, text) in texts {
-            if text.chars().any(char::is_control) {
+            if text.chars().any(|c| c.is_control() || invisible(c)) {
                 p.push(format!(
-                    "{field} {:?} holds control characters (newlines, escapes), which could forge output",
+                    "{field} {:?} holds control or invisible characters, which could forge output",
                     text.chars().take(40).collect::<String>()
                 ));
+            }
+        }
+        if let Some(why) = settings_problem(&self.settings.budget) {
+            p.push(why);
+        }
+        for (when, r) in [
+            ("before", &self.conditions.before),
+            ("after", &self.conditions.after),
+        ] {
+            if let Some(why) = r.as_ref().and_then(reading_problem) {
+                p.push(format!("conditions.{when}: {why}"));
             }
         }
         for (i, w) in self.workloads.iter().enumerate() {
             let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
             workload_problems(w, &at, &mut p);
+            let defined = super::tolerance::expected(self.source, w);
+            if let (Some(c), Some(t), Status::Ok) = (&w.check, defined, w.status)
+                && (c.tolerance - t).abs() > 1e-12 * t.max(1e-300)
+            {
+                p.push(format!(
+                    "{at}: the check's tolerance {:e} is not the {t:e} this variant defines",
+                    c.tolerance
+                ));
+            }
             // chipbench's kernels are known: a recorded unit must be the one they run on.
             if let Some(u) = w.unit.filter(|_| self.source == Source::Chipbench) {
                 let known = w.known_unit(self.source);
@@ -495,8 +506,123 @@ fn header_problem(text: &str) -> Option<String> {
     }
 }
 
+/// Every string in `v` with its path.
+fn strings(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) => out.push((path.to_string(), s.clone())),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                strings(x, &format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                let sub = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                strings(x, &sub, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Unicode format characters that render as nothing: zero-width spaces and joiners,
+/// direction marks and overrides, word joiners, the byte-order mark.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}')
+}
+
+/// A timing budget no run could have used.
+fn settings_problem(b: &super::timing::Budget) -> Option<String> {
+    let sane = |x: f64| x.is_finite() && (0.0..=3.6e6).contains(&x);
+    (!(sane(b.warmup_ms)
+        && sane(b.per_case_ms)
+        && sane(b.target_pass_ms)
+        && b.target_pass_ms >= 0.01))
+        .then(|| "settings.budget: times must be between 0.01 ms and an hour".to_string())
+}
+
+/// Readings outside what any device reports.
+fn reading_problem(r: &super::conditions::Reading) -> Option<String> {
+    let within = |x: Option<f64>, lo: f64, hi: f64| {
+        x.is_none_or(|v| v.is_finite() && (lo..=hi).contains(&v))
+    };
+    let ok = within(r.sm_clock_mhz, 0.0, 1e4)
+        && within(r.memory_clock_mhz, 0.0, 1e5)
+        && within(r.max_sm_clock_mhz, 0.0, 1e4)
+        && within(r.power_w, 0.0, 1e4)
+        && within(r.power_limit_w, 0.0, 1e4)
+        && within(r.temperature_c, -60.0, 150.0);
+    (!ok).then(|| {
+        "clocks (0-10,000 MHz), power (0-10,000 W) or temperature (-60-150 C) out of range".into()
+    })
+}
+
 fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
     let positive = |x: f64| x.is_normal() && x > 0.0;
+    if !WORKLOADS.contains(&w.workload.as_str()) {
+        p.push(format!(
+            "{at}: unknown workload {:?} (known: {})",
+            w.workload,
+            WORKLOADS.join(", ")
+        ));
+    }
+    if w.variant.is_empty()
+        || !w
+            .variant
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+    {
+        p.push(format!(
+            "{at}: a variant name is lowercase letters, digits and - _ . only"
+        ));
+    }
+    // `causal` is a flag (0 or 1); every other entry is a dimension.
+    let bad_dim = |(k, &d): (&String, &u64)| match k.as_str() {
+        "causal" => d > 1,
+        _ => d == 0 || d > MAX_DIMENSION,
+    };
+    if w.shape.iter().any(bad_dim) {
+        p.push(format!(
+            "{at}: shape dimensions must be 1 to 2^32 (and `causal` 0 or 1)"
+        ));
+    }
+    let dim = |k: &str| w.shape.get(k).map(|&d| d as f64);
+    if let (true, Some(b), Some(h), Some(d), Some(s)) = (
+        w.workload == "attention",
+        dim("batch"),
+        dim("heads"),
+        dim("head_dim"),
+        dim("seq"),
+    ) {
+        // 4·b·h·s²·d, half of it when causal (the flash-attention convention); where the
+        // shape does not say whether it was causal, either.
+        let full = 4.0 * b * h * s * s * d;
+        let near = |x: f64| (w.flops_per_iter - x).abs() <= 1e-9 * x;
+        let fits = match w.shape.get("causal") {
+            Some(1) => near(full / 2.0),
+            Some(_) => near(full),
+            None => near(full) || near(full / 2.0),
+        };
+        if !fits {
+            p.push(format!(
+                "{at}: attention of this shape does {full:e} FLOP (half if causal), not {:e}",
+                w.flops_per_iter
+            ));
+        }
+    }
+    if let (Some(&m), Some(&n), Some(&k)) = (w.shape.get("m"), w.shape.get("n"), w.shape.get("k")) {
+        let want = 2.0 * m as f64 * n as f64 * k as f64;
+        if w.workload == "matmul" && (w.flops_per_iter - want).abs() > 1e-9 * want {
+            p.push(format!(
+                "{at}: a matmul of m={m} n={n} k={k} does 2mnk = {want:e} FLOP, not {:e}",
+                w.flops_per_iter
+            ));
+        }
+    }
     // Equal up to rounding: figures derived from the samples must be those of the samples.
     let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
     if !(w.flops_per_iter == 0.0 || positive(w.flops_per_iter)) || !positive(w.bytes_per_iter) {
@@ -515,17 +641,23 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
                         ));
                     } else if let Some(s) = Summary::of(&t.samples_ns) {
                         let stats = [
-                            ("median", t.median_ns, s.median_ns),
-                            ("min", t.min_ns, s.min_ns),
-                            ("max", t.max_ns, s.max_ns),
-                            ("mean", t.mean_ns, s.mean_ns),
+                            ("median", t.median_ns, s.median_ns, " ns"),
+                            ("min", t.min_ns, s.min_ns, " ns"),
+                            ("max", t.max_ns, s.max_ns, " ns"),
+                            ("mean", t.mean_ns, s.mean_ns, " ns"),
+                            ("cv", t.cv, s.cv, ""),
                         ];
-                        for (name, stated, actual) in stats {
+                        for (name, stated, actual, unit) in stats {
                             if !same(stated, actual) {
                                 p.push(format!(
-                                    "{at}: {name} {stated} ns is not the {name} of the samples ({actual} ns)"
+                                    "{at}: {name} {stated:.6e}{unit} is not the {name} of the samples ({actual:.6e}{unit})"
                                 ));
                             }
+                        }
+                        if t.dispatches_per_pass == 0 || t.warmup_passes > 1_000_000 {
+                            p.push(format!(
+                                "{at}: a pass has at least one dispatch, and warm-up at most a million passes"
+                            ));
                         }
                         if t.passes != t.samples_ns.len() {
                             p.push(format!(
@@ -561,14 +693,20 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
                         && c.error.is_finite()
                         && c.error >= 0.0
                         && c.tolerance.is_finite()
-                        && (0.0..=1.0).contains(&c.tolerance)
+                        && (0.0..=MAX_TOLERANCE).contains(&c.tolerance)
                         && c.error <= c.tolerance
                         && c.checked > 0
-                        && c.checked <= c.total => {}
+                        && c.checked <= c.total
+                        && c.total <= MAX_CHECKED => {}
                 _ => p.push(format!(
                     "{at}: ok without a passed correctness check (error within a tolerance of \
-                     at most 1, at least one and at most all elements checked)"
+                     at most {MAX_TOLERANCE}, at least one and at most all elements checked)"
                 )),
+            }
+            if w.reason.is_some() {
+                p.push(format!(
+                    "{at}: a reason belongs to a case that did not pass"
+                ));
             }
         }
         Status::Unsupported | Status::Failed => {
@@ -583,6 +721,25 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
         }
     }
 }
+
+/// The workloads a result may hold (chipbench's registry, `bench::ALL`, and the vendor
+/// reference script name theirs the same).
+pub const WORKLOADS: [&str; 7] = [
+    "fma",
+    "copy",
+    "matrix-peak",
+    "matmul",
+    "attention",
+    "decode",
+    "gemv",
+];
+/// The widest tolerance any variant's check defines (f16-accumulated matmul at K = 8192 is
+/// about 0.06); a larger one would pass wrong results.
+const MAX_TOLERANCE: f64 = 0.1;
+/// The largest dimension a shape may name.
+const MAX_DIMENSION: u64 = 1 << 32;
+/// The most elements an output may have (2^48, far beyond any GPU's memory).
+const MAX_CHECKED: u64 = 1 << 48;
 
 #[cfg(test)]
 mod tests {

@@ -76,6 +76,8 @@ pub struct DeviceReport {
     pub policy: Option<Comparison>,
     /// DeepSeek-V3's training on this device's chip, with the evidence its runs give.
     pub training: Option<Estimate>,
+    /// Its runs' standing among the runs of its chip in this report: (standing, count).
+    pub standing: Vec<(crate::dataset::Standing, usize)>,
     pub ceilings: Ceilings,
 }
 
@@ -246,13 +248,10 @@ pub fn build(
 ) -> Report {
     // Every run given is evidence for every device: a vendor-library file calibrates the
     // training estimate of the chips of the same silicon too.
-    let evidence: Vec<Evidence> = results
-        .iter()
-        .map(|r| Evidence {
-            file: r.id.clone(),
-            result: r.clone(),
-        })
-        .collect();
+    let evidence = Evidence::with_standing(
+        db,
+        results.iter().map(|r| (r.id.clone(), r.clone())).collect(),
+    );
     let mut by_device: BTreeMap<&str, Vec<&RunResult>> = BTreeMap::new();
     for r in results {
         by_device.entry(&r.device.name).or_default().push(r);
@@ -354,6 +353,13 @@ fn device(
         .max_by_key(|r| r.workloads.len())
         .map(|r| compare(db, r, Rule::Oct2023));
     let training = training(db, tables, evidence, runs);
+    let mut standing: BTreeMap<crate::dataset::Standing, usize> = BTreeMap::new();
+    for e in evidence
+        .iter()
+        .filter(|e| runs.iter().any(|r| r.id == e.result.id))
+    {
+        *standing.entry(e.standing).or_default() += 1;
+    }
     // Ceilings per execution unit and precision, drawn and labelled separately.
     let mut measured_compute = Vec::new();
     let mut datasheet_compute = Vec::new();
@@ -386,6 +392,7 @@ fn device(
         rows,
         policy,
         training,
+        standing: standing.into_iter().collect(),
     }
 }
 

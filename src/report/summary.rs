@@ -52,6 +52,25 @@ pub fn summary_lines(d: &DeviceReport) -> Vec<String> {
         }
         _ => out.push("Export controls: no chip database entry for this device.".to_string()),
     }
+    if !d.standing.is_empty() {
+        let counts: Vec<String> = d
+            .standing
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.name()))
+            .collect();
+        out.push(format!(
+            "Standing of its runs among the runs of this chip: {}{}.",
+            counts.join(", "),
+            if d.standing
+                .iter()
+                .all(|(s, _)| *s != crate::dataset::Standing::Confirmed)
+            {
+                " (no independent run agrees with them yet: one file cannot show a consistent forgery below the peak)"
+            } else {
+                ""
+            }
+        ));
+    }
     if let Some(t) = &d.training {
         let mut line = format!("Training cost ({})", t.method);
         if let Some(h) = t.gpu_hours {

@@ -13,7 +13,7 @@ const BODY: &str = include_str!("../../../shaders/attention_coop.wgsl");
 /// Query rows per workgroup; must match BQ in the shader.
 const BQ: u64 = 32;
 /// Relative Frobenius error allowed: P is rounded to f16 before P V, and O is stored as f16.
-const TOLERANCE: f64 = 5e-3;
+const TOLERANCE: f64 = crate::model::tolerance::COOP_ATTENTION;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Config {

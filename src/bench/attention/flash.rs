@@ -10,8 +10,8 @@ use crate::device::Context;
 const BODY: &str = include_str!("../../../shaders/attention.wgsl");
 /// Relative Frobenius error allowed: f32 throughout; or f16 inputs and output, whose rounding
 /// alone gives about 2e-4. A tile of 32 keys left out of 4096 gives about 1e-2.
-const TOLERANCE_F32: f64 = 1e-4;
-const TOLERANCE_F16: f64 = 2e-3;
+const TOLERANCE_F32: f64 = crate::model::tolerance::FLASH_ATTENTION_F32;
+const TOLERANCE_F16: f64 = crate::model::tolerance::FLASH_ATTENTION_F16;
 
 /// One configuration: head dim, query rows BQ per workgroup, keys BKV per tile, mask, and
 /// whether f16 tiles are widened to f32 in workgroup memory (twice the memory, no conversion

@@ -25,8 +25,6 @@ const BODY: &str = include_str!("../../../shaders/matmul_coop.wgsl");
 /// M and N are padded to a multiple of the largest workgroup tile, K to the deepest slice.
 const PAD_MN: u64 = 256;
 const PAD_K: u64 = 32;
-/// f16's unit roundoff.
-const F16_EPS: f64 = 1.0 / 2048.0;
 
 /// One tunable configuration: workgroup tile BM x BN, K slice BK, FM x FN fragments per subgroup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,9 +173,9 @@ pub fn sources() -> Vec<(String, String)> {
 /// twice the expected rounding error of a K-long f16 sum of random-sign terms.
 fn tolerance(acc_half: bool, k: u64) -> f64 {
     if acc_half {
-        (2.0 * F16_EPS * (k as f64 / 2.0).sqrt()).max(5e-3)
+        crate::model::tolerance::coop_matmul_f16_acc(k)
     } else {
-        1e-3
+        crate::model::tolerance::COOP_MATMUL_F32_ACC
     }
 }
 

@@ -14,7 +14,7 @@ const BODY: &str = include_str!("../../../shaders/matmul.wgsl");
 const TILE: u64 = 128;
 /// Relative Frobenius error allowed with f32 accumulation. Typical errors are near 1e-6; a
 /// single missing K slice of 8 in 8192 already gives about 3e-2.
-const TOLERANCE: f64 = 1e-4;
+const TOLERANCE: f64 = crate::model::tolerance::TILED_MATMUL;
 
 /// One tunable configuration of the tiled kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
