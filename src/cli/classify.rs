@@ -73,11 +73,31 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
     if let Some(path) = &a.result {
         let result = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
         let c = compare(&db, &result, rule);
+        let standing = standing_in_dataset(&db, &result);
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&c)?);
+            let mut v = serde_json::to_value(&c)?;
+            v["standing"] = serde_json::to_value(standing)?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
             eprintln!("{DISCLAIMER}");
         } else {
-            print!("{}", c.to_text());
+            // The disclaimer stays the last line.
+            let text = c.to_text();
+            let body = text
+                .strip_suffix(&format!("{DISCLAIMER}\n"))
+                .unwrap_or(&text);
+            print!("{body}");
+            println!(
+                "Standing of this run among the dataset's runs of its chip (results/): {}{}",
+                standing.name(),
+                match standing {
+                    dataset::Standing::Confirmed => ": an independent run agrees within the noise",
+                    dataset::Standing::Outlier => ": far from the other runs of this chip",
+                    dataset::Standing::Single => ": no independent run agrees with it yet",
+                }
+            );
+            if body.len() != text.len() {
+                println!("{DISCLAIMER}");
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -141,4 +161,21 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
         print!("{}", v.to_text());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where `result` stands among the runs of its chip in the dataset under `results/` (itself
+/// included once).
+fn standing_in_dataset(db: &Database, result: &chipbench::model::RunResult) -> dataset::Standing {
+    let mut runs: Vec<chipbench::model::RunResult> =
+        dataset::files(std::path::Path::new("results"))
+            .iter()
+            .filter_map(|p| dataset::read(db, p).ok())
+            .filter(|r| r.id != result.id)
+            .collect();
+    runs.push(result.clone());
+    let named: Vec<(String, &chipbench::model::RunResult)> =
+        runs.iter().map(|r| (r.id.clone(), r)).collect();
+    dataset::standings(db, &named)
+        .get(&result.id)
+        .map_or(dataset::Standing::Single, |s| s.standing)
 }
