@@ -20,4 +20,5 @@ pub mod policy;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod serve;
 pub mod text;

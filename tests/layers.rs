@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 /// Each top-level module and the modules it may import.
-const ALLOWED: [(&str, &[&str]); 13] = [
+const ALLOWED: [(&str, &[&str]); 14] = [
     ("text", &[]),
     ("input", &[]),
     ("rng", &[]),
@@ -17,6 +17,7 @@ const ALLOWED: [(&str, &[&str]); 13] = [
     ("policy", &["model", "input"]),
     ("dataset", &["model", "policy", "text"]),
     ("cost", &["model", "input", "policy", "dataset"]),
+    ("serve", &["model", "input", "policy", "dataset", "cost"]),
     ("report", &["model", "policy", "dataset", "cost", "text"]),
     (
         "compare",

@@ -8,6 +8,7 @@ mod compare;
 mod cost;
 mod dataset;
 mod devices;
+mod inference;
 mod report;
 mod run;
 
@@ -20,6 +21,7 @@ pub use classify::ClassifyArgs;
 pub use compare::CompareArgs;
 pub use cost::CostArgs;
 pub use dataset::DatasetCommand;
+pub use inference::InferenceArgs;
 pub use report::Format;
 pub use run::RunArgs;
 
@@ -44,6 +46,9 @@ enum Command {
     },
     /// Benchmark a device and write a result file.
     Run(RunArgs),
+    /// Serving a model on a chip: memory, decode and prefill rates, cost per token; or every
+    /// chip beside its TPP with --compare.
+    Inference(InferenceArgs),
     /// Training compute, GPU-hours, days and dollars for a model on a chip.
     Cost(CostArgs),
     /// The chip database: datasheet peaks, TPP, performance density and classification.
@@ -92,6 +97,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Devices { json } => devices::devices(json),
         Command::Run(args) => run::run(args),
         Command::Cost(args) => cost::cost(&args),
+        Command::Inference(args) => inference::inference(&args),
         Command::Chips {
             import_epoch,
             rule,

@@ -145,16 +145,62 @@ impl Model {
     }
 }
 
-/// The reference runs, as shipped in data/models.toml.
+/// The mixture-of-experts layout of a model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moe {
+    pub routed: f64,
+    pub shared: f64,
+    pub experts_per_token: f64,
+    /// Each expert's intermediate width: 3 x hidden x expert_ffn weights per expert.
+    pub expert_ffn: f64,
+    /// Leading layers with a dense FFN instead of experts.
+    pub dense_layers: f64,
+}
+
+/// DeepSeek's multi-head latent attention: the cache holds kv_lora_rank + rope_dim values per
+/// token and layer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mla {
+    pub kv_lora_rank: f64,
+    pub rope_dim: f64,
+    pub nope_dim: f64,
+    pub v_dim: f64,
+}
+
+/// What serving a model reads and computes per token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Architecture {
+    pub id: String,
+    pub name: String,
+    pub total_params: f64,
+    pub active_params: f64,
+    pub layers: f64,
+    pub hidden: f64,
+    pub heads: f64,
+    pub kv_heads: f64,
+    pub head_dim: f64,
+    pub vocab: f64,
+    pub moe: Option<Moe>,
+    pub mla: Option<Mla>,
+    pub sources: Vec<String>,
+}
+
+/// The reference runs and architectures, as shipped in data/models.toml.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub models: Vec<Model>,
+    pub architectures: Vec<Architecture>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ModelsFile {
     model: Vec<Model>,
+    #[serde(default)]
+    architecture: Vec<Architecture>,
 }
 
 impl Catalog {
@@ -180,7 +226,27 @@ impl Catalog {
                 return bad("every phase needs positive gpu_hours");
             }
         }
-        Ok(Catalog { models: file.model })
+        Ok(Catalog {
+            models: file.model,
+            architectures: file.architecture,
+        })
+    }
+
+    /// The architecture with this id, or an error that suggests the closest ids.
+    pub fn architecture(&self, id: &str) -> Result<&Architecture, CostError> {
+        if let Some(a) = self
+            .architectures
+            .iter()
+            .find(|a| a.id.eq_ignore_ascii_case(id))
+        {
+            return Ok(a);
+        }
+        let ids = || self.architectures.iter().map(|a| a.id.as_str());
+        Err(CostError::Input(format!(
+            "unknown model {id:?}; closest: {} (known: {})",
+            crate::input::closest(id, ids()).join(", "),
+            ids().collect::<Vec<_>>().join(", ")
+        )))
     }
 
     /// The model with this id, or an error that suggests the closest ids.
