@@ -18,7 +18,10 @@ const ALLOWED: [(&str, &[&str]); 14] = [
     ("dataset", &["model", "policy", "text"]),
     ("cost", &["model", "input", "policy", "dataset"]),
     ("serve", &["model", "input", "policy", "dataset", "cost"]),
-    ("report", &["model", "policy", "dataset", "cost", "text"]),
+    (
+        "report",
+        &["model", "policy", "dataset", "cost", "serve", "text"],
+    ),
     (
         "compare",
         &["model", "dataset", "policy", "report", "text", "rng"],

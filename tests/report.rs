@@ -74,6 +74,25 @@ fn every_format_reports_the_dataset() {
     let h = t["gpu_hours"]["central"].as_f64().unwrap();
     assert!((1.8e6..3.2e6).contains(&h), "{h}");
     assert!(t["comparisons"].as_array().unwrap().len() >= 4);
+    // Deployment capability beside TPP: every chip on its datasheet, the H200 also on its
+    // measured copy bandwidth; the H20, a fraction of the H100's TPP, decodes faster.
+    let points = json["deployment"].as_array().unwrap();
+    let point = |label: &str| {
+        points
+            .iter()
+            .find(|p| p["label"] == label)
+            .unwrap_or_else(|| panic!("{label}"))
+    };
+    assert!(point("NVIDIA H200 (measured)")["measured"] == true);
+    let decode = |label: &str| {
+        point(label)["decode_tokens_per_s_per_gpu"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(decode("H20") > decode("H100 SXM5"));
+    assert!(
+        point("H20")["tpp"].as_f64().unwrap() < 0.2 * point("H100 SXM5")["tpp"].as_f64().unwrap()
+    );
     assert!(common::one_line_error(&["report", "no/such/dir"]).contains("does not exist"));
 }
 

@@ -55,6 +55,16 @@ pub fn render(db: &Database, report: &Report) -> String {
                     figure.plane { (chart(plots::tpp_plane(db, &report.devices))) }
                     p.note { "Chips without a published die area cannot be placed on this plane." }
                 }
+                section {
+                    h2 { "Deployment capability against TPP" }
+                    figure.deployment { (chart(plots::deployment_chart(&report.deployment))) }
+                    p.note {
+                        "Decoding one sequence is bound by memory bandwidth, which TPP does not \
+                         count: a chip below the 3A090 lines can serve as fast as one far above \
+                         them. Figures from chipbench's serving roofline at the efficiency of \
+                         DeepSeek's published production (chipbench inference)."
+                    }
+                }
                 @if !report.skipped.is_empty() {
                     section {
                         h2 { "Files left out" }

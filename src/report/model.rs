@@ -180,6 +180,71 @@ pub struct Report {
     pub devices: Vec<DeviceReport>,
     /// Files that could not be read or are invalid, with the reason.
     pub skipped: Vec<(String, String)>,
+    /// Serving capability against TPP: every chip on its datasheet, and the reported devices
+    /// on their measured bandwidth.
+    pub deployment: Vec<DeploymentPoint>,
+}
+
+/// The model, formats and batch the deployment chart serves.
+pub const DEPLOYMENT_MODEL: &str = "llama-3.1-70b";
+
+/// One chip serving [`DEPLOYMENT_MODEL`] (fp8 weights and cache, one sequence of 4,096
+/// tokens): decode tokens/s per GPU at the calibrated efficiency, beside its TPP.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentPoint {
+    pub label: String,
+    pub tpp: f64,
+    pub decode_tokens_per_s_per_gpu: f64,
+    /// On a measured bandwidth (a reported device) rather than the datasheet's.
+    pub measured: bool,
+}
+
+/// The deployment chart's points: every chip of `db`, and each device of `devices` whose
+/// evidence holds a measured copy.
+fn deployment(
+    db: &Database,
+    tables: &Tables,
+    evidence: &[Evidence],
+    devices: &[DeviceReport],
+) -> Vec<DeploymentPoint> {
+    let (Ok(arch), Ok(efficiency)) = (
+        tables.catalog.architecture(DEPLOYMENT_MODEL),
+        crate::serve::calibrate(db, &tables.catalog),
+    ) else {
+        return Vec::new();
+    };
+    let setting = crate::serve::Setting {
+        weights: Precision::Fp8,
+        kv: Precision::Fp8,
+        batch: 1.0,
+        context: 4096.0,
+        prompt: 1024.0,
+        output: 256.0,
+        gpus: None,
+        fill: false,
+    };
+    let point = |chip: &crate::policy::Chip, files: &[Evidence], label: String, measured: bool| {
+        let r = crate::serve::rates(db, chip, None, files, setting.weights, setting.kv).ok()?;
+        if measured && !r.bandwidth_source.starts_with("measured") {
+            return None;
+        }
+        let s = crate::serve::serve(arch, r, &setting, efficiency, None).ok()?;
+        Some(DeploymentPoint {
+            label,
+            tpp: crate::policy::classify(&chip.spec(), Rule::Jan2026).tpp,
+            decode_tokens_per_s_per_gpu: s.decode_tokens_per_s_per_gpu.central,
+            measured,
+        })
+    };
+    let rated = db
+        .chips
+        .iter()
+        .filter_map(|c| point(c, &[], c.name.clone(), false));
+    let measured = devices.iter().filter_map(|d| {
+        let chip = db.get(d.chip.as_deref()?).ok()?;
+        point(chip, evidence, format!("{} (measured)", d.device), true)
+    });
+    rated.chain(measured).collect()
 }
 
 /// Reads every result under `paths` (files or directories) once, skipping those the dataset
@@ -256,11 +321,16 @@ pub fn build(
     for r in results {
         by_device.entry(&r.device.name).or_default().push(r);
     }
-    let devices = by_device
+    let devices: Vec<DeviceReport> = by_device
         .into_iter()
         .map(|(name, runs)| device(db, tables, &evidence, name, &runs))
         .collect();
-    Report { devices, skipped }
+    let deployment = deployment(db, tables, &evidence, &devices);
+    Report {
+        devices,
+        skipped,
+        deployment,
+    }
 }
 
 fn device(

@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::model::{DeviceReport, Row};
+use super::model::{DEPLOYMENT_MODEL, DeploymentPoint, DeviceReport, Row};
 use crate::policy::{Database, Rule, classify};
 
 /// Okabe and Ito's palette: distinguishable with the common colour-vision deficiencies and in
@@ -280,6 +280,107 @@ pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> Result<String, Stri
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Serving capability against TPP: decode tokens/s per GPU of the deployment model at batch 1
+/// (bandwidth-bound) for every chip on its datasheet, reported devices on their measured
+/// bandwidth, and the TPP lines of 3A090 (1,600, 2,400 and 4,800) and of the January 2026
+/// review policy (21,000).
+pub fn deployment_chart(points: &[DeploymentPoint]) -> Result<String, String> {
+    if points.is_empty() {
+        return Err("no chip has the figures the deployment chart needs".into());
+    }
+    svg(|root| {
+        let (x0, x1) = (100.0, 1e5);
+        let y1 = points
+            .iter()
+            .map(|p| p.decode_tokens_per_s_per_gpu)
+            .filter(|v| v.is_finite())
+            .fold(1.0, f64::max)
+            .min(1e6)
+            * 2.0;
+        let y0 = points
+            .iter()
+            .map(|p| p.decode_tokens_per_s_per_gpu)
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .fold(y1, f64::min)
+            .max(y1 / 1e4)
+            / 2.0;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!(
+                    "Serving {DEPLOYMENT_MODEL} (fp8, one sequence of 4,096 tokens) against TPP"
+                ),
+                ("sans-serif", 16),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_desc("TPP (datasheet)")
+            .y_desc("decode tokens/s per GPU (calibrated)")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (tpp, label) in [
+            (1600.0, "1,600"),
+            (2400.0, "2,400"),
+            (4800.0, "4,800 (3A090.a)"),
+            (21000.0, "21,000 (2026-01 review)"),
+        ] {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(tpp, y0), (tpp, y1)],
+                    RED.mix(0.5).stroke_width(1),
+                )))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label,
+                    (tpp * 1.04, y1 / 1.6),
+                    ("sans-serif", 9),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        let at = |p: &DeploymentPoint| {
+            (
+                p.tpp.clamp(x0, x1),
+                p.decode_tokens_per_s_per_gpu.clamp(y0, y1),
+            )
+        };
+        let (measured, rated): (Vec<&DeploymentPoint>, Vec<&DeploymentPoint>) =
+            points.iter().partition(|p| p.measured);
+        chart
+            .draw_series(rated.iter().map(|p| Circle::new(at(p), 3, BLACK.filled())))
+            .map_err(|e| e.to_string())?
+            .label("datasheet bandwidth")
+            .legend(|(x, y)| Circle::new((x + 8, y), 3, BLACK.filled()));
+        chart
+            .draw_series(
+                measured
+                    .iter()
+                    .map(|p| TriangleMarker::new(at(p), 6, BLUE.filled())),
+            )
+            .map_err(|e| e.to_string())?
+            .label("measured bandwidth")
+            .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, BLUE.filled()));
+        chart
+            .draw_series(points.iter().map(|p| {
+                let (x, y) = at(p);
+                Text::new(p.label.clone(), (x * 1.05, y * 1.03), ("sans-serif", 9))
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
