@@ -55,7 +55,7 @@ pub struct InferenceArgs {
     #[arg(long)]
     dataset: Option<PathBuf>,
     /// Every chip (or those of --chips) beside its TPP and 3A090 status.
-    #[arg(long, conflicts_with_all = ["chip", "result", "gpus", "price"])]
+    #[arg(long, conflicts_with_all = ["chip", "result", "gpus", "price", "batch", "fill"])]
     compare: bool,
     /// Chips for --compare, comma-separated ids (default: every chip).
     #[arg(long, requires = "compare", value_delimiter = ',')]
@@ -107,11 +107,30 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
             efficiency,
             a.rule,
         );
+        let left: Vec<&str> = chips
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|id| !rows.iter().any(|r| r.chip == *id))
+            .collect();
+        if rows.is_empty() {
+            return Err(anyhow!(
+                "no chip of {} has the memory, bandwidth and matrix figures {} needs, or room for it",
+                left.join(", "),
+                arch.name
+            )
+            .into());
+        }
         if a.json {
             println!("{}", serde_json::to_string_pretty(&rows)?);
             eprintln!("{DISCLAIMER}");
         } else {
             print!("{}", serve::text::compare_text(&arch.name, &rows));
+            if !left.is_empty() {
+                println!(
+                    "left out (no memory capacity, bandwidth or matrix peak in the database): {}",
+                    left.join(", ")
+                );
+            }
             println!("{DISCLAIMER}");
         }
         return Ok(ExitCode::SUCCESS);
@@ -130,7 +149,7 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
             let r = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
             let chip = db.for_result(&r).ok_or_else(|| {
                 anyhow!(
-                    "{:?} maps to no chip in data/chips.toml: give --chip ID",
+                    "{:?} maps to no chip in data/chips.toml: use --chip ID instead of --result",
                     r.device.name
                 )
             })?;

@@ -142,17 +142,20 @@ fn measured(e: &Evidence, p: Precision, measured_on: Option<String>) -> Option<C
     })
 }
 
-/// The vendor library's best dense GEMM at `p` on `chip` or a chip of the same silicon (so
-/// that every chip of a silicon gets the same figure; the chip it ran on is `measured_on`
-/// where it is another): from confirmed runs where there are any, never from an outlier.
+/// The vendor library's dense GEMM at `p` on `chip` or a chip of the same silicon (so that
+/// every chip of a silicon gets the same figure; the chip it ran on is `measured_on` where it
+/// is another): each run's fastest case, the median run of the confirmed ones where there are
+/// any, else of the single ones, never an outlier.
 pub fn vendor_capability(
     db: &Database,
     chip: &Chip,
     p: Precision,
     files: &[Evidence],
 ) -> Option<Capability> {
+    // The median run of the tier (the lower one of an even count), not the fastest: one
+    // forged file cannot set the figure.
     let best = |standing: Standing| {
-        files
+        let mut runs: Vec<Capability> = files
             .iter()
             .filter(|e| e.result.source == Source::VendorLibrary && e.standing == standing)
             .filter_map(|e| {
@@ -160,7 +163,9 @@ pub fn vendor_capability(
                 (on.id == chip.id || same_silicon(on, chip, p))
                     .then(|| measured(e, p, (on.id != chip.id).then(|| on.id.clone())))?
             })
-            .max_by(|a, b| a.tflops.total_cmp(&b.tflops))
+            .collect();
+        runs.sort_by(|a, b| a.tflops.total_cmp(&b.tflops));
+        (!runs.is_empty()).then(|| runs.swap_remove((runs.len() - 1) / 2))
     };
     best(Standing::Confirmed).or_else(|| best(Standing::Single))
 }

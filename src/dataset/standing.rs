@@ -14,8 +14,10 @@ use crate::model::{RunResult, Status};
 use crate::policy::Database;
 
 /// Two figures agree when they differ by less than this fraction, or three times their
-/// combined coefficient of variation if that is larger.
+/// combined coefficient of variation if that is larger, but never by more than
+/// [`MAX_AGREEMENT`] (a run noisy enough would otherwise agree with anything).
 const AGREEMENT: f64 = 0.05;
+const MAX_AGREEMENT: f64 = 0.25;
 /// A figure this many robust standard deviations from the others' median is an outlier.
 const OUTLIER_Z: f64 = 3.5;
 
@@ -77,14 +79,18 @@ fn figures(r: &RunResult) -> Figures {
 }
 
 /// Runs by different people or on different machines: a repeat on the same host by the same
-/// contributor (or an anonymous one) is not independent evidence.
+/// contributor (or an anonymous one) is not independent evidence. Both fields are what the
+/// file says, so a forger can claim them too: confirmation raises the cost of a forgery (two
+/// consistent files instead of one), it does not prove a figure.
 fn independent(a: &RunResult, b: &RunResult) -> bool {
     let contributors = matches!((&a.contributor, &b.contributor), (Some(x), Some(y)) if x != y);
     contributors || a.host != b.host
 }
 
 fn agree((x, cx): (f64, f64), (y, cy): (f64, f64)) -> bool {
-    let noise = AGREEMENT.max(3.0 * (cx * cx + cy * cy).sqrt());
+    let noise = AGREEMENT
+        .max(3.0 * (cx * cx + cy * cy).sqrt())
+        .min(MAX_AGREEMENT);
     (x - y).abs() <= noise * x.abs().max(y.abs())
 }
 
@@ -203,6 +209,8 @@ mod tests {
         assert!(!agree((100.0, 0.0), (90.0, 0.0)));
         // Noisy runs (cv 5%) agree over a wider band: 3 x sqrt(2) x 5% = 21%.
         assert!(agree((100.0, 0.05), (82.0, 0.05)));
+        // But a very noisy one (cv 74%) does not agree with half the figure.
+        assert!(!agree((100.0, 0.74), (50.0, 0.0)));
         assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
     }

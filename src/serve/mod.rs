@@ -51,7 +51,7 @@ fn bytes_of(p: Precision) -> Result<f64, CostError> {
         Precision::Fp8 | Precision::Int8 => Ok(1.0),
         Precision::Int4 | Precision::Fp4 => Ok(0.5),
         _ => Err(CostError::Input(format!(
-            "{p} is not a serving format: use bf16, fp8 or int4"
+            "{p} is not a serving format: use bf16, fp16, fp8, int8, int4 or fp4"
         ))),
     }
 }
@@ -135,18 +135,25 @@ pub fn rates(
     let missing =
         |what: &str| CostError::Input(format!("{} has no {what} in data/chips.toml", chip.id));
     let memory_gb = chip.memory_gb.ok_or_else(|| missing("memory capacity"))?;
-    // The given file's own copy first; else the best among the dataset's files of the chip.
+    // The given file's own copy first; else the median run (the lower one of an even count)
+    // among the dataset's files of the chip, confirmed ones where there are any, never an
+    // outlier: one forged file cannot set the figure.
     let copy = |e: &Evidence| copy_bandwidth(&e.result.workloads);
-    let measured = result.and_then(|e| Some((copy(e)?, e))).or_else(|| {
-        files
+    let tier = |standing: crate::dataset::Standing| {
+        let mut runs: Vec<(f64, &Evidence)> = files
             .iter()
             .filter(|e| {
-                e.standing != crate::dataset::Standing::Outlier
-                    && db.for_result(&e.result).is_some_and(|c| c.id == chip.id)
+                e.standing == standing && db.for_result(&e.result).is_some_and(|c| c.id == chip.id)
             })
             .filter_map(|e| Some((copy(e)?, e)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-    });
+            .collect();
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        (!runs.is_empty()).then(|| runs[(runs.len() - 1) / 2])
+    };
+    let measured = result
+        .and_then(|e| Some((copy(e)?, e)))
+        .or_else(|| tier(crate::dataset::Standing::Confirmed))
+        .or_else(|| tier(crate::dataset::Standing::Single));
     let (bandwidth_gbps, bandwidth_source) = match measured {
         Some((gbps, e)) => (
             gbps,
@@ -359,8 +366,15 @@ pub fn serve(
     positive("--output", setting.output, 1e7)?;
     let work = Work(arch);
     let weights_gb = arch.total_params * bytes_of(setting.weights)? / 1e9;
-    let kv_gb = setting.context * work.kv_values_per_token() * bytes_of(setting.kv)? / 1e9;
     let usable = rates.memory_gb * USABLE_MEMORY;
+    if let Some(g) = setting.gpus {
+        positive("--gpus", g, 1e5)?;
+        if g.fract() != 0.0 {
+            return Err(CostError::Input(format!(
+                "--gpus must be a whole number, got {g}"
+            )));
+        }
+    }
     // Filling memory: the cache of a whole request (prompt and output) per sequence.
     let batch = if setting.fill {
         let g = setting
@@ -376,20 +390,33 @@ pub fn serve(
                 arch.name, rates.memory_gb
             )));
         }
-        fits
+        fits.min(1e6)
     } else {
+        positive("--batch", setting.batch, 1e6)?;
         setting.batch
     };
-    positive("--batch", batch, 1e6)?;
+    // Filled with whole requests, a sequence holds on average its prompt and half its output
+    // during decode.
     let setting = &Setting {
         batch,
+        context: if setting.fill {
+            setting.prompt + setting.output / 2.0
+        } else {
+            setting.context
+        },
         ..setting.clone()
     };
+    let kv_gb = setting.context * work.kv_values_per_token() * bytes_of(setting.kv)? / 1e9;
     let replica_gb = weights_gb + setting.batch * kv_gb;
     let min_gpus = (replica_gb / usable).ceil();
+    if min_gpus > 1e5 {
+        return Err(CostError::Input(format!(
+            "{} with {:.0} sequences of {:.0} tokens needs {min_gpus:.0} GPUs of {:.0} GB, more than any replica",
+            arch.name, setting.batch, setting.context, rates.memory_gb
+        )));
+    }
     let gpus = match setting.gpus {
         Some(g) => {
-            positive("--gpus", g, 1e5)?;
             if g < min_gpus {
                 return Err(CostError::Input(format!(
                     "{} with {:.0} sequences of {:.0} tokens needs {replica_gb:.0} GB ({weights_gb:.0} GB \
