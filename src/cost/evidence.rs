@@ -370,15 +370,17 @@ mod tests {
             cublas_as("NVIDIA H100 80GB HBM3", 0.1),
         ];
         let on = |id: &str| vendor_capability(&db, db.get(id).unwrap(), Precision::Bf16, &files);
+        // Two single runs of the silicon: the median is the lower one (the "H100" file, ten
+        // times slower), whichever of the three chips asks; one fast file cannot set it.
         for id in ["nvidia-h100-sxm", "nvidia-h800", "nvidia-h200-sxm"] {
             let c = on(id).unwrap();
-            assert!((c.tflops - 677.9).abs() < 0.05, "{id}: {}", c.tflops);
+            assert!((c.tflops - 67.79).abs() < 0.05, "{id}: {}", c.tflops);
         }
         assert_eq!(
             on("nvidia-h800").unwrap().measured_on.as_deref(),
-            Some("nvidia-h200-sxm")
+            Some("nvidia-h100-sxm")
         );
-        assert_eq!(on("nvidia-h200-sxm").unwrap().measured_on, None);
+        assert_eq!(on("nvidia-h100-sxm").unwrap().measured_on, None);
         assert!(on("nvidia-h100-pcie").is_none());
     }
 
