@@ -12,13 +12,7 @@ const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e816265
 const H200_CUBLAS: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = chipbench(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("cost --json")
+    common::json_of(args)
 }
 
 fn central(v: &serde_json::Value) -> f64 {

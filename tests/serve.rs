@@ -9,13 +9,7 @@ use common::{chipbench, one_line_error, plain};
 const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = chipbench(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("inference --json")
+    common::json_of(args)
 }
 
 fn decode(v: &serde_json::Value) -> f64 {

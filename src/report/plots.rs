@@ -93,20 +93,13 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
             .filter(|v| *v > 0.0)
             .fold(0.01, f64::min);
         let (x0, x1) = (0.01, 1e4);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("Roofline: {}", d.device), ("sans-serif", 16))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d((x0..x1).log_scale(), (bottom..top).log_scale())
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|v| format!("{v}"))
-            .x_desc("arithmetic intensity (FLOP/byte)")
-            .y_desc("TFLOP/s")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = log_axes(
+            &root,
+            &format!("Roofline: {}", d.device),
+            ("arithmetic intensity (FLOP/byte)", "TFLOP/s"),
+            &|v| format!("{v}"),
+            (x0, x1, bottom, top),
+        )?;
         let roof = |tflops: f64, gbps: f64| {
             logspace(x0, x1, 80).map(move |ai| (ai, tflops.min(gbps * ai / 1e3)))
         };
@@ -184,29 +177,56 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
     })
 }
 
+/// Log-log axes: the frame the roofline and both TPP charts draw on.
+type LogLog<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<
+        plotters::coord::combinators::LogCoord<f64>,
+        plotters::coord::combinators::LogCoord<f64>,
+    >,
+>;
+
+fn log_axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    caption: &str,
+    (x_desc, y_desc): (&str, &str),
+    x_label: &dyn Fn(&f64) -> String,
+    (x0, x1, y0, y1): (f64, f64, f64, f64),
+) -> Result<LogLog<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(x_label)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
 /// Every chip with a known die area on the TPP x PD plane, the 3A090 regions (2023-10 rule)
 /// shaded, and each reported device's best measured effective bit-weighted throughput beside
 /// its rated point.
 pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> Result<String, String> {
     svg(|root| {
         let (x0, x1, y0, y1) = (100.0, 1e5, 0.1, 100.0);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Chips on the TPP x performance-density plane (3A090, 2023-10 rule)",
-                ("sans-serif", 16),
-            )
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .x_desc("TPP (datasheet; measured points: effective, not TPP)")
-            .y_desc("TPP per mm^2 of logic die")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = log_axes(
+            &root,
+            "Chips on the TPP x performance-density plane (3A090, 2023-10 rule)",
+            (
+                "TPP (datasheet; measured points: effective, not TPP)",
+                "TPP per mm^2 of logic die",
+            ),
+            &|v| format!("{v:.0}"),
+            (x0, x1, y0, y1),
+        )?;
         let a = RED.mix(0.15).filled();
         let b = RGBColor(255, 165, 0).mix(0.25).filled();
         let regions = [
@@ -311,25 +331,13 @@ pub fn deployment_chart(points: &[DeploymentPoint]) -> Result<String, String> {
             .fold(y1, f64::min)
             .max(y1 / 1e4)
             / 2.0;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!(
-                    "Serving {DEPLOYMENT_MODEL} (fp8, one sequence of 4,096 tokens) against TPP"
-                ),
-                ("sans-serif", 16),
-            )
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .x_desc("TPP (datasheet)")
-            .y_desc("decode tokens/s per GPU (calibrated)")
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = log_axes(
+            &root,
+            &format!("Serving {DEPLOYMENT_MODEL} (fp8, one sequence of 4,096 tokens) against TPP"),
+            ("TPP (datasheet)", "decode tokens/s per GPU (calibrated)"),
+            &|v| format!("{v:.0}"),
+            (x0, x1, y0, y1),
+        )?;
         for (tpp, label) in [
             (1600.0, "1,600"),
             (2400.0, "2,400"),

@@ -221,3 +221,14 @@ pub fn quick_run(workloads: &str, out: &std::path::Path) {
 pub fn one_line_error(args: &[&str]) -> String {
     assert_one_line_error(&chipbench(args))
 }
+
+/// Runs chipbench with `args` (a `--json` command), expecting success, and parses its output.
+pub fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = chipbench(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on standard output")
+}
