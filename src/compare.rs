@@ -21,7 +21,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::model::{Precision, RunResult, Source, Status, Summary, WorkloadRecord};
+use crate::model::{Precision, RunResult, Source, Status, WorkloadRecord, median};
 use crate::policy::Database;
 use crate::report::table::{aligned, scaled};
 use crate::rng::Rng;
@@ -471,11 +471,6 @@ pub fn estimate(a: &[f64], work_a: f64, b: &[f64], work_b: f64) -> Estimate {
         low: quantile(&ratios, tail),
         high: quantile(&ratios, 1.0 - tail),
     }
-}
-
-/// The median of `xs`; NaN when empty.
-fn median(xs: &[f64]) -> f64 {
-    Summary::of(xs).map_or(f64::NAN, |s| s.median_ns)
 }
 
 /// The `q` quantile of sorted `xs`, interpolated linearly between order statistics.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 
 use super::Fatal;
+use chipbench::cost::Evidence;
 use chipbench::dataset;
 use chipbench::policy::measured::compare;
 use chipbench::policy::{
@@ -73,7 +74,7 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
     if let Some(path) = &a.result {
         let result = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
         let c = compare(&db, &result, rule);
-        let standing = standing_in_dataset(&db, &result);
+        let standing = standing_in_dataset(&db, &result)?;
         if a.json {
             let mut v = serde_json::to_value(&c)?;
             v["standing"] = serde_json::to_value(standing)?;
@@ -165,17 +166,14 @@ pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
 
 /// Where `result` stands among the runs of its chip in the dataset under `results/` (itself
 /// included once).
-fn standing_in_dataset(db: &Database, result: &chipbench::model::RunResult) -> dataset::Standing {
-    let mut runs: Vec<chipbench::model::RunResult> =
-        dataset::files(std::path::Path::new("results"))
-            .iter()
-            .filter_map(|p| dataset::read(db, p).ok())
-            .filter(|r| r.id != result.id)
-            .collect();
-    runs.push(result.clone());
-    let named: Vec<(String, &chipbench::model::RunResult)> =
-        runs.iter().map(|r| (r.id.clone(), r)).collect();
-    dataset::standings(db, &named)
-        .get(&result.id)
-        .map_or(dataset::Standing::Single, |s| s.standing)
+fn standing_in_dataset(
+    db: &Database,
+    result: &chipbench::model::RunResult,
+) -> Result<dataset::Standing, Fatal> {
+    let mut files = super::cost::evidence_files(db, None)?;
+    files.retain(|(_, r)| r.id != result.id);
+    files.push((String::new(), result.clone()));
+    Ok(Evidence::with_standing(db, files)
+        .pop()
+        .map_or(dataset::Standing::Single, |e| e.standing))
 }

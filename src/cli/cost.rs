@@ -92,13 +92,7 @@ pub struct CostArgs {
 pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
     let db = Database::load()?;
     let tables = Tables::load()?;
-    let mut files: Vec<(String, chipbench::model::RunResult)> = match &a.dataset {
-        Some(root) if !root.is_dir() => {
-            return Err(anyhow!("--dataset {}: not a directory", root.display()).into());
-        }
-        Some(root) => cost::evidence::dataset(&db, root),
-        None => cost::evidence::dataset(&db, std::path::Path::new("results")),
-    };
+    let mut files = evidence_files(&db, a.dataset.as_deref())?;
     if a.validate {
         let files = Evidence::with_standing(&db, files);
         let rows = cost::validate(
@@ -179,4 +173,19 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         print!("{}", e.to_text());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The valid result files of `--dataset` (which must be a directory), or of `results/` where
+/// it exists: the measurements derived figures may rest on.
+pub(super) fn evidence_files(
+    db: &Database,
+    dataset: Option<&std::path::Path>,
+) -> Result<Vec<(String, chipbench::model::RunResult)>, Fatal> {
+    match dataset {
+        Some(root) if !root.is_dir() => {
+            Err(anyhow!("--dataset {}: not a directory", root.display()).into())
+        }
+        Some(root) => Ok(cost::evidence::dataset(db, root)),
+        None => Ok(cost::evidence::dataset(db, std::path::Path::new("results"))),
+    }
 }

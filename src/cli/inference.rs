@@ -8,7 +8,7 @@ use anyhow::anyhow;
 
 use super::Fatal;
 use super::classify::rule;
-use chipbench::cost::{Evidence, Tables, evidence};
+use chipbench::cost::{Evidence, Tables};
 use chipbench::dataset;
 use chipbench::policy::{DISCLAIMER, Database, Precision, Rule};
 use chipbench::serve::{self, Setting};
@@ -135,14 +135,8 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let root = a
-        .dataset
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results"));
-    if a.dataset.is_some() && !root.is_dir() {
-        return Err(anyhow!("--dataset {}: not a directory", root.display()).into());
-    }
-    let files = Evidence::with_standing(&db, evidence::dataset(&db, &root));
+    let files =
+        Evidence::with_standing(&db, super::cost::evidence_files(&db, a.dataset.as_deref())?);
     let (chip, given) = match (&a.chip, &a.result) {
         (Some(id), _) => (db.get(id)?, None),
         (None, Some(path)) => {
@@ -162,7 +156,7 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
     };
     let efficiency = serve::calibrate(&db, &tables.catalog)?;
     let rates = serve::rates(&db, chip, given.as_ref(), &files, a.weights, a.kv)?;
-    let price = serve::price(&tables.prices, chip, a.price)?;
+    let price = tables.prices.choose(Some(&chip.id), a.price)?;
     let s = serve::serve(arch, rates, &setting, efficiency, price)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&s)?);

@@ -81,7 +81,7 @@ pub fn points(
         .filter(|m| !m.speculative && (!with_attention || m.attention.is_some()))
         .filter_map(|m| {
             let chip = db.get(&m.chip).ok()?;
-            let capability = match base {
+            let capability = match base.calibration_base() {
                 RateSource::Datasheet => datasheet_capability(chip, p)?,
                 _ => vendor_capability(db, chip, p, files)?,
             };
@@ -228,11 +228,10 @@ pub struct Prediction {
     pub note: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `all` are the calibration points of `capability`'s evidence kind and precision
+/// ([`points`]).
 pub fn predict(
-    catalog: &Catalog,
-    db: &Database,
-    files: &[Evidence],
+    all: &[Point],
     capability: &Capability,
     flops: Option<f64>,
     params: Option<f64>,
@@ -240,14 +239,6 @@ pub fn predict(
     with_attention: bool,
 ) -> Result<Prediction, CostError> {
     let base = capability.source;
-    let all = points(
-        catalog,
-        db,
-        files,
-        base,
-        capability.precision,
-        with_attention,
-    );
     let used: Vec<&Point> = all
         .iter()
         .filter(|p| Some(p.model.as_str()) != left_out)
@@ -263,10 +254,7 @@ pub fn predict(
         CostError::Input(format!(
             "no reference run to calibrate on: none has {} evidence at {}{}; give --chip ID or \
              --tflops T",
-            match base {
-                RateSource::Datasheet => "datasheet",
-                _ => "vendor-library",
-            },
+            base.calibration_base().name(),
             capability.precision,
             if with_attention {
                 " and a known attention architecture"
@@ -320,6 +308,14 @@ pub fn validate(
     super::training_precision(Some(p))?;
     let mut out = Vec::new();
     let runs = points(catalog, db, files, RateSource::Datasheet, p, with_attention);
+    let vendor = points(
+        catalog,
+        db,
+        files,
+        RateSource::VendorLibrary,
+        p,
+        with_attention,
+    );
     if runs.is_empty() {
         return Err(CostError::Input(format!(
             "no reference run has a dense {p} peak to validate against"
@@ -331,10 +327,12 @@ pub fn validate(
             .get(&model.chip)
             .map_err(|e| CostError::Data(e.to_string()))?;
         let capability = chip_capability(db, chip, p, files)?;
+        let calibration = match capability.source {
+            RateSource::Datasheet => &runs,
+            _ => &vendor,
+        };
         let predicted = predict(
-            catalog,
-            db,
-            files,
+            calibration,
             &capability,
             Some(run.flops),
             Some(run.total_params),

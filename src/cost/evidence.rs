@@ -34,6 +34,16 @@ impl RateSource {
             RateSource::ChipbenchKernel => "chipbench-kernel",
         }
     }
+
+    /// The evidence the calibration divides by for a rate of this kind: the datasheet for a
+    /// datasheet rate, else the vendor library's measurements (against which a portable
+    /// kernel's rate is a bound).
+    pub fn calibration_base(self) -> RateSource {
+        match self {
+            RateSource::Datasheet => RateSource::Datasheet,
+            _ => RateSource::VendorLibrary,
+        }
+    }
 }
 
 /// A dense GEMM rate a chip delivers, and where it comes from.
@@ -152,22 +162,36 @@ pub fn vendor_capability(
     p: Precision,
     files: &[Evidence],
 ) -> Option<Capability> {
-    // The median run of the tier (the lower one of an even count), not the fastest: one
-    // forged file cannot set the figure.
-    let best = |standing: Standing| {
-        let mut runs: Vec<Capability> = files
-            .iter()
-            .filter(|e| e.result.source == Source::VendorLibrary && e.standing == standing)
-            .filter_map(|e| {
-                let on = db.for_result(&e.result)?;
-                (on.id == chip.id || same_silicon(on, chip, p))
-                    .then(|| measured(e, p, (on.id != chip.id).then(|| on.id.clone())))?
-            })
-            .collect();
-        runs.sort_by(|a, b| a.tflops.total_cmp(&b.tflops));
-        (!runs.is_empty()).then(|| runs.swap_remove((runs.len() - 1) / 2))
-    };
-    best(Standing::Confirmed).or_else(|| best(Standing::Single))
+    trusted_median(files, |e| {
+        if e.result.source != Source::VendorLibrary {
+            return None;
+        }
+        let on = db.for_result(&e.result)?;
+        let c = (on.id == chip.id || same_silicon(on, chip, p))
+            .then(|| measured(e, p, (on.id != chip.id).then(|| on.id.clone())))??;
+        Some((c.tflops, c))
+    })
+    .map(|(_, c)| c)
+}
+
+/// The median by value (the lower one of an even count) of what `pick` finds in the confirmed
+/// files, else in the single ones, never in an outlier: the run a derived figure rests on, so
+/// that one forged file cannot set it.
+pub fn trusted_median<'a, T>(
+    files: &'a [Evidence],
+    pick: impl Fn(&'a Evidence) -> Option<(f64, T)>,
+) -> Option<(f64, T)> {
+    [Standing::Confirmed, Standing::Single]
+        .into_iter()
+        .find_map(|standing| {
+            let mut runs: Vec<(f64, T)> = files
+                .iter()
+                .filter(|e| e.standing == standing)
+                .filter_map(&pick)
+                .collect();
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (!runs.is_empty()).then(|| runs.swap_remove((runs.len() - 1) / 2))
+        })
 }
 
 /// The datasheet's dense matrix peak of `chip` at `p` (FP32 accumulation).
@@ -394,17 +418,16 @@ mod tests {
         let files = [cublas_as("NVIDIA H100 80GB HBM3", 0.1)];
         let h100 = db.get("nvidia-h100-sxm").unwrap();
         let cap = chip_capability(&db, h100, Precision::Bf16, &files).unwrap();
-        let err = crate::cost::predict(
+        let all = crate::cost::calibration::points(
             &catalog,
             &db,
             &files,
-            &cap,
-            Some(1e24),
-            Some(1e11),
-            None,
+            cap.source,
+            cap.precision,
             false,
-        )
-        .unwrap_err();
+        );
+        let err =
+            crate::cost::predict(&all, &cap, Some(1e24), Some(1e11), None, false).unwrap_err();
         assert!(err.to_string().contains("cannot be right"), "{err}");
     }
 

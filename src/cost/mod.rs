@@ -20,7 +20,7 @@ use serde::Serialize;
 pub use calibration::{Prediction, Span, Validation, predict, validate};
 pub use catalog::{Catalog, Model, dense_flops, gpu_hours};
 pub use evidence::{Capability, Evidence, KernelFigure, RateSource};
-pub use price::{AmortizedInputs, EPOCH_CHIP_TO_SERVER_POWER, Prices, amortized};
+pub use price::{AmortizedInputs, EPOCH_CHIP_TO_SERVER_POWER, PriceUsed, Prices, amortized};
 pub use thresholds::{Threshold, thresholds};
 
 use crate::model::Source;
@@ -109,13 +109,6 @@ pub struct Request {
     pub gpus: Option<u64>,
     pub amortized: Option<AmortizedInputs>,
     pub state_bytes_per_param: Option<f64>,
-}
-
-/// The price an estimate uses, with where it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PriceUsed {
-    pub usd_per_gpu_hour: f64,
-    pub source: String,
 }
 
 /// What the training state needs in memory, and how many chips hold it.
@@ -325,45 +318,36 @@ fn compute<'a>(catalog: &'a Catalog, req: &Request) -> Result<Option<Asked<'a>>,
     })
 }
 
-/// The sustained rate (and its calibration) for a model of `params`, leaving `left_out` out.
+/// The sustained rate (and its calibration on `calibration`, the points of the rate's
+/// evidence kind) for a model of `params`, leaving `left_out` out.
 fn sustained(
-    ctx: &Context,
     rate: &Rate,
+    calibration: &[calibration::Point],
     flops: Option<f64>,
     params: Option<f64>,
     left_out: Option<&str>,
     with_attention: bool,
 ) -> Result<Prediction, CostError> {
+    // A rate given, or a capability at a given utilisation: no calibration, no range.
+    let exact = |t: f64, u: f64| Prediction {
+        utilization: Span::exact(u),
+        sustained_tflops: Span::exact(t),
+        gpu_hours: flops.map(|f| Span::exact(gpu_hours(f, t))),
+        runs: Vec::new(),
+        left_out: None,
+        note: None,
+    };
     match rate {
-        Rate::Given(t) => Ok(Prediction {
-            utilization: Span::exact(f64::NAN),
-            sustained_tflops: Span::exact(*t),
-            gpu_hours: flops.map(|f| Span::exact(gpu_hours(f, *t))),
-            runs: Vec::new(),
-            left_out: None,
-            note: None,
-        }),
+        Rate::Given(t) => Ok(exact(*t, f64::NAN)),
         Rate::Calibrated {
             capability,
             utilization: Some(u),
-        } => {
-            let t = u * capability.tflops;
-            Ok(Prediction {
-                utilization: Span::exact(*u),
-                sustained_tflops: Span::exact(t),
-                gpu_hours: flops.map(|f| Span::exact(gpu_hours(f, t))),
-                runs: Vec::new(),
-                left_out: None,
-                note: None,
-            })
-        }
+        } => Ok(exact(u * capability.tflops, *u)),
         Rate::Calibrated {
             capability,
             utilization: None,
         } => predict(
-            ctx.catalog,
-            ctx.db,
-            ctx.files,
+            calibration,
             capability,
             flops,
             params,
@@ -395,30 +379,31 @@ pub fn estimate(ctx: &Context, req: &Request) -> Result<Estimate, CostError> {
         Some(b) => within("--state-bytes-per-param", b, 0.1, 1e3)?,
         None => ADAM_MIXED_PRECISION_BYTES_PER_PARAM,
     };
-    let price = match (
-        req.price_usd_per_gpu_hour,
-        chip.and_then(|c| ctx.prices.for_chip(&c.id)),
-    ) {
-        (Some(p), _) => Some(PriceUsed {
-            usd_per_gpu_hour: within("--price", p, 1e-4, 1e4)?,
-            source: "given (--price)".into(),
-        }),
-        (None, Some(p)) => Some(PriceUsed {
-            usd_per_gpu_hour: p.usd_per_gpu_hour,
-            source: format!(
-                "{} price from {}, {} (data/prices.toml)",
-                p.kind, p.provider, p.as_of
-            ),
-        }),
-        (None, None) => None,
-    };
+    let price = ctx
+        .prices
+        .choose(chip.map(|c| c.id.as_str()), req.price_usd_per_gpu_hour)?;
     let (flops, flops_source, params, model) = match asked {
         Some(a) => (Some(a.flops), Some(a.how), a.params, a.model),
         None => (None, None, None, None),
     };
+    // The calibration points, once: they do not depend on the model estimated.
+    let points = match &rate {
+        Rate::Calibrated {
+            capability,
+            utilization: None,
+        } => calibration::points(
+            ctx.catalog,
+            ctx.db,
+            ctx.files,
+            capability.source,
+            capability.precision,
+            req.with_attention,
+        ),
+        _ => Vec::new(),
+    };
     let main = sustained(
-        ctx,
         &rate,
+        &points,
         flops,
         params,
         model.map(|m| m.id.as_str()),
@@ -430,8 +415,8 @@ pub fn estimate(ctx: &Context, req: &Request) -> Result<Estimate, CostError> {
         }
         let f = m.training_flops(req.with_attention);
         let p = sustained(
-            ctx,
             &rate,
+            &points,
             Some(f),
             m.total_params(),
             Some(&m.id),
@@ -464,7 +449,7 @@ pub fn estimate(ctx: &Context, req: &Request) -> Result<Estimate, CostError> {
         })
     };
     let comparisons: Vec<Comparison> = ctx.catalog.models.iter().filter_map(comparison).collect();
-    let reported = model.and_then(comparison);
+    let reported = model.and_then(|m| comparisons.iter().find(|c| c.model == m.name).cloned());
     let memory = match (params, chip.and_then(|c| c.memory_gb)) {
         (Some(n), Some(gb)) => {
             let state_gb = n * bytes_per_param / 1e9;
@@ -583,10 +568,7 @@ fn method_line(rate: &Rate, p: &Prediction, source: RateSource) -> String {
             p.utilization.central,
             p.utilization.low,
             p.utilization.high,
-            match source {
-                RateSource::Datasheet => "datasheet",
-                _ => "vendor-library",
-            },
+            source.calibration_base().name(),
             p.runs.join(", "),
             p.left_out
                 .as_ref()

@@ -67,6 +67,37 @@ impl Prices {
     pub fn for_chip(&self, chip: &str) -> Option<&Price> {
         self.prices.iter().find(|p| p.chip == chip)
     }
+
+    /// The price a figure uses: `given` (`--price`), else the table's entry for `chip`, with
+    /// where it comes from.
+    pub fn choose(
+        &self,
+        chip: Option<&str>,
+        given: Option<f64>,
+    ) -> Result<Option<PriceUsed>, CostError> {
+        Ok(match (given, chip.and_then(|c| self.for_chip(c))) {
+            (Some(p), _) => Some(PriceUsed {
+                usd_per_gpu_hour: crate::input::within("--price", p, 1e-4, 1e4)
+                    .map_err(CostError::Input)?,
+                source: "given (--price)".into(),
+            }),
+            (None, Some(p)) => Some(PriceUsed {
+                usd_per_gpu_hour: p.usd_per_gpu_hour,
+                source: format!(
+                    "{} price from {}, {} (data/prices.toml)",
+                    p.kind, p.provider, p.as_of
+                ),
+            }),
+            (None, None) => None,
+        })
+    }
+}
+
+/// The price an estimate uses, with where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriceUsed {
+    pub usd_per_gpu_hour: f64,
+    pub source: String,
 }
 
 /// What Epoch AI's amortised-hardware method needs.

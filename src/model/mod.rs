@@ -27,4 +27,4 @@ pub use result::{
     Throughput, Tool, VERSION, WORKLOADS, WorkloadRecord, bandwidth_bound, copy_bandwidth,
     measured_peak,
 };
-pub use timing::{Budget, Method, Summary, Timing};
+pub use timing::{Budget, Method, Summary, Timing, median};

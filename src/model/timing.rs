@@ -72,6 +72,11 @@ pub struct Summary {
     pub cv: f64,
 }
 
+/// The median of `xs`; NaN when empty.
+pub fn median(xs: &[f64]) -> f64 {
+    Summary::of(xs).map_or(f64::NAN, |s| s.median_ns)
+}
+
 impl Summary {
     /// Summarises `samples`; `None` when there are none.
     pub fn of(samples: &[f64]) -> Option<Summary> {

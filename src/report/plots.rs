@@ -167,14 +167,22 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
                 ))
                 .legend(move |(x, y)| Circle::new((x + 8, y), 3, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
+}
+
+/// The key of a log-log chart's labelled series, boxed at `position`.
+fn legend<'a, 'b: 'a>(
+    chart: &mut LogLog<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())
 }
 
 /// Log-log axes: the frame the roofline and both TPP charts draw on.
@@ -297,13 +305,7 @@ pub fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> Result<String, Stri
                 )))
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
@@ -386,13 +388,7 @@ pub fn deployment_chart(points: &[DeploymentPoint]) -> Result<String, String> {
                 Text::new(p.label.clone(), (x * 1.05, y * 1.03), ("sans-serif", 9))
             }))
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::cost::catalog::Architecture;
 use crate::cost::evidence::{self, Evidence};
-use crate::cost::{Catalog, CostError, Prices};
+use crate::cost::{Catalog, CostError, PriceUsed, Prices, Span};
 use crate::model::{Source, copy_bandwidth};
 use crate::policy::{Chip, Database, Precision, Rule, classify};
 
@@ -135,25 +135,15 @@ pub fn rates(
     let missing =
         |what: &str| CostError::Input(format!("{} has no {what} in data/chips.toml", chip.id));
     let memory_gb = chip.memory_gb.ok_or_else(|| missing("memory capacity"))?;
-    // The given file's own copy first; else the median run (the lower one of an even count)
-    // among the dataset's files of the chip, confirmed ones where there are any, never an
-    // outlier: one forged file cannot set the figure.
+    // The given file's own copy first; else the trusted median run of the chip's files.
     let copy = |e: &Evidence| copy_bandwidth(&e.result.workloads);
-    let tier = |standing: crate::dataset::Standing| {
-        let mut runs: Vec<(f64, &Evidence)> = files
-            .iter()
-            .filter(|e| {
-                e.standing == standing && db.for_result(&e.result).is_some_and(|c| c.id == chip.id)
-            })
-            .filter_map(|e| Some((copy(e)?, e)))
-            .collect();
-        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        (!runs.is_empty()).then(|| runs[(runs.len() - 1) / 2])
-    };
-    let measured = result
-        .and_then(|e| Some((copy(e)?, e)))
-        .or_else(|| tier(crate::dataset::Standing::Confirmed))
-        .or_else(|| tier(crate::dataset::Standing::Single));
+    let measured = result.and_then(|e| Some((copy(e)?, e))).or_else(|| {
+        evidence::trusted_median(files, |e| {
+            db.for_result(&e.result)
+                .is_some_and(|c| c.id == chip.id)
+                .then(|| Some((copy(e)?, e)))?
+        })
+    });
     let (bandwidth_gbps, bandwidth_source) = match measured {
         Some((gbps, e)) => (
             gbps,
@@ -217,21 +207,12 @@ pub struct Setting {
     pub fill: bool,
 }
 
-/// A central value and its range: from the calibrated efficiency up to the roofline.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Range {
-    pub central: f64,
-    pub low: f64,
-    pub high: f64,
-}
-
-impl Range {
-    fn of(roofline: f64, efficiency: f64) -> Range {
-        Range {
-            central: roofline * efficiency,
-            low: roofline * efficiency,
-            high: roofline,
-        }
+/// A rate's range: from the calibrated efficiency (central and low) up to the roofline.
+fn calibrated(roofline: f64, efficiency: f64) -> Span {
+    Span {
+        central: roofline * efficiency,
+        low: roofline * efficiency,
+        high: roofline,
     }
 }
 
@@ -269,18 +250,18 @@ pub struct Serving {
     pub decode_flops_per_step: f64,
     pub bound: Bound,
     pub efficiency: Efficiency,
-    pub decode_tokens_per_s_per_sequence: Range,
-    pub decode_tokens_per_s_per_gpu: Range,
-    pub prefill_tokens_per_s_per_gpu: Range,
-    pub time_to_first_token_s: Range,
+    pub decode_tokens_per_s_per_sequence: Span,
+    pub decode_tokens_per_s_per_gpu: Span,
+    pub prefill_tokens_per_s_per_gpu: Span,
+    pub time_to_first_token_s: Span,
     /// Output tokens/s per GPU serving whole requests (prompt, then output), prefill included.
-    pub request_output_tokens_per_s_per_gpu: Range,
+    pub request_output_tokens_per_s_per_gpu: Span,
     pub output: f64,
     pub price_usd_per_gpu_hour: Option<f64>,
     pub price_source: Option<String>,
     /// USD per million output tokens at the central rate (and at the roofline).
-    pub usd_per_m_output: Option<Range>,
-    pub usd_per_m_input: Option<Range>,
+    pub usd_per_m_output: Option<Span>,
+    pub usd_per_m_input: Option<Span>,
     pub calibration: String,
 }
 
@@ -356,7 +337,7 @@ pub fn serve(
     rates: Rates,
     setting: &Setting,
     efficiency: Efficiency,
-    price: Option<(f64, String)>,
+    price: Option<PriceUsed>,
 ) -> Result<Serving, CostError> {
     let positive = |name: &str, v: f64, hi: f64| {
         crate::input::within(name, v, 1.0, hi).map_err(CostError::Input)
@@ -435,28 +416,20 @@ pub fn serve(
         None => min_gpus,
     };
     let roof = roofline(&work, &rates, setting, gpus)?;
-    let per_sequence = Range::of(1.0 / roof.step_s, efficiency.decode);
-    let per_gpu = Range::of(setting.batch / roof.step_s / gpus, efficiency.decode);
-    let prefill = Range::of(roof.prefill_tokens_per_s_per_gpu, efficiency.prefill);
-    let ttft = Range {
-        central: setting.prompt / (prefill.central * gpus),
-        low: setting.prompt / (prefill.high * gpus),
-        high: setting.prompt / (prefill.low * gpus),
-    };
+    let per_sequence = calibrated(1.0 / roof.step_s, efficiency.decode);
+    let per_gpu = calibrated(setting.batch / roof.step_s / gpus, efficiency.decode);
+    let prefill = calibrated(roof.prefill_tokens_per_s_per_gpu, efficiency.prefill);
+    let ttft = prefill.map(|rate| setting.prompt / (rate * gpus));
     // A request: its prompt at the prefill rate, then its output at the decode rate.
     let whole = |decode: f64, prefill: f64| {
         1.0 / (1.0 / decode + setting.prompt / setting.output / prefill)
     };
-    let request = Range {
+    let request = Span {
         central: whole(per_gpu.central, prefill.central),
         low: whole(per_gpu.low, prefill.low),
         high: whole(per_gpu.high, prefill.high),
     };
-    let per_m = |r: Range, usd: f64| Range {
-        central: usd / (r.central * 3600.0) * 1e6,
-        low: usd / (r.high * 3600.0) * 1e6,
-        high: usd / (r.low * 3600.0) * 1e6,
-    };
+    let per_m = |r: Span, usd: f64| r.map(|rate| usd / (rate * 3600.0) * 1e6);
     Ok(Serving {
         model: arch.name.clone(),
         weights: setting.weights,
@@ -479,10 +452,10 @@ pub fn serve(
         time_to_first_token_s: ttft,
         request_output_tokens_per_s_per_gpu: request,
         output: setting.output,
-        usd_per_m_output: price.as_ref().map(|(p, _)| per_m(per_gpu, *p)),
-        usd_per_m_input: price.as_ref().map(|(p, _)| per_m(prefill, *p)),
-        price_usd_per_gpu_hour: price.as_ref().map(|(p, _)| *p),
-        price_source: price.map(|(_, s)| s),
+        usd_per_m_output: price.as_ref().map(|p| per_m(per_gpu, p.usd_per_gpu_hour)),
+        usd_per_m_input: price.as_ref().map(|p| per_m(prefill, p.usd_per_gpu_hour)),
+        price_usd_per_gpu_hour: price.as_ref().map(|p| p.usd_per_gpu_hour),
+        price_source: price.map(|p| p.source),
         calibration: format!(
             "efficiency {:.3} (decode) and {:.3} (prefill) of the roofline, from DeepSeek's V3/R1 \
              production on H800s ({})",
@@ -491,29 +464,6 @@ pub fn serve(
             deepseek_day6::SOURCE
         ),
         rates,
-    })
-}
-
-/// The price of a GPU-hour of `chip`: given, else the table's.
-pub fn price(
-    prices: &Prices,
-    chip: &Chip,
-    given: Option<f64>,
-) -> Result<Option<(f64, String)>, CostError> {
-    Ok(match given {
-        Some(p) => Some((
-            crate::input::within("--price", p, 1e-4, 1e4).map_err(CostError::Input)?,
-            "given (--price)".into(),
-        )),
-        None => prices.for_chip(&chip.id).map(|p| {
-            (
-                p.usd_per_gpu_hour,
-                format!(
-                    "{} price from {}, {} (data/prices.toml)",
-                    p.kind, p.provider, p.as_of
-                ),
-            )
-        }),
     })
 }
 
@@ -562,7 +512,7 @@ pub fn compare(
                     r.clone(),
                     &s,
                     efficiency,
-                    price(prices, chip, None).ok()?,
+                    prices.choose(Some(&chip.id), None).ok()?,
                 )
                 .ok()
             };

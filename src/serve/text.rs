@@ -1,9 +1,10 @@
 //! `chipbench inference` in sentences and a table: every figure with its unit, its range
 //! (calibrated efficiency to roofline), the bound that holds, and its evidence.
 
-use super::{Bound, CompareRow, Range, Serving};
+use super::{Bound, CompareRow, Serving};
+use crate::cost::Span;
 
-fn range(r: Range, unit: &str) -> String {
+fn range(r: Span, unit: &str) -> String {
     format!(
         "{:.1} {unit} (range {:.1} to {:.1})",
         r.central, r.low, r.high
