@@ -16,7 +16,7 @@ impl Rng {
     }
 
     /// A seed that differs from run to run.
-    pub fn fresh_seed() -> u64 {
+    pub(crate) fn fresh_seed() -> u64 {
         let t = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -33,7 +33,7 @@ impl Rng {
     }
 
     /// Uniform in [-1, 1).
-    pub fn next_f32(&mut self) -> f32 {
+    pub(crate) fn next_f32(&mut self) -> f32 {
         ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     }
 
@@ -43,12 +43,12 @@ impl Rng {
     }
 
     /// `n` values uniform in [-1, 1).
-    pub fn f32s(&mut self, n: usize) -> Vec<f32> {
+    pub(crate) fn f32s(&mut self, n: usize) -> Vec<f32> {
         self.fill(n, Rng::next_f32)
     }
 
     /// `n` values uniform in [-1, 1), rounded to f16.
-    pub fn f16s(&mut self, n: usize) -> Vec<f16> {
+    pub(crate) fn f16s(&mut self, n: usize) -> Vec<f16> {
         self.fill(n, |r| f16::from_f32(r.next_f32()))
     }
 

@@ -1,16 +1,17 @@
 //! The run layer: joins the device, the bench and the result model. Runs the planned workload
 //! cases on one device and keeps its result file current; maps the adapter to its chip, once.
 //!
-//! The file is rewritten (atomically) after every case, so Ctrl-C, a failing workload or a
-//! device lost mid-run keeps everything that already finished. A case that panics or fails is
-//! recorded as `failed` with its reason and the run goes on; a lost device fails the cases left.
+//! The partial file is rewritten (atomically) after every case, so Ctrl-C, a failing workload
+//! or a device lost mid-run keeps everything that already finished. It is kept beside the
+//! target ([`partial_path`]) and takes the target's place only when the run completes, so an
+//! interrupted run never destroys a complete result already there. A case that panics or
+//! fails is recorded as `failed` with its reason and the run goes on; a lost device fails the
+//! cases left.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::bench::{Case, CaseError, Measured, Scale, Sizing, Workload};
 use crate::device::{Context, Discovery, GpuError, conditions};
@@ -27,6 +28,24 @@ pub enum RunError {
     #[error(transparent)]
     Schema(#[from] SchemaError),
 }
+
+/// What a run reports as it goes, for whoever shows it (the CLI draws a progress bar; scripts
+/// and tests pass [`Silent`]).
+pub trait Progress {
+    /// The run is about to go through `cases` cases.
+    fn start(&self, _cases: usize) {}
+    /// A case begins (its workload, variant and shape).
+    fn case(&self, _label: &str) {}
+    /// A case ended, whatever its outcome.
+    fn step(&self) {}
+    /// The run ended (complete or not).
+    fn finish(&self) {}
+}
+
+/// Reports nothing.
+pub struct Silent;
+
+impl Progress for Silent {}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -64,7 +83,15 @@ pub fn sizing(report: &DeviceInfo, quick: bool) -> Sizing {
     }
 }
 
-/// The default result path: `results/<vendor>/<device>/<UTC time>.json`.
+/// Where a run into `target` keeps its result until it completes: `<target>.partial`.
+pub fn partial_path(target: &Path) -> PathBuf {
+    let mut name = target.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
+}
+
+/// The default result path: `results/<vendor>/<device>/<UTC time>.json`, a new name that is
+/// itself the partial file; a complete run then moves to its place in the dataset.
 pub fn default_path(root: &Path, report: &DeviceInfo) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     root.join(vendor_name(report.vendor_id))
@@ -142,32 +169,71 @@ fn run_case(ctx: &Context, case: &Case, budget: &Budget) -> Result<Measured, Cas
     }
 }
 
-/// Runs `options` on adapter `index` (described by `device`, its chip mapped), writing `out`
-/// after every case. Returns the final result.
+/// Runs `options` on adapter `index` (described by `device`, its chip mapped), writing the
+/// partial file `out` after every case. Returns the final result (the caller moves a complete
+/// one to its target).
 pub fn run_device(
     discovery: &Discovery,
     device: &DeviceInfo,
     options: &RunOptions,
     out: &Path,
-    bar: &ProgressBar,
+    progress: &dyn Progress,
     stop: &AtomicBool,
 ) -> Result<RunResult, RunError> {
-    let index = device.index;
-    let ctx = Context::open(discovery, index)?;
-    let report = device.clone();
-    let pci = discovery.adapters[index].get_info().device_pci_bus_id;
+    let ctx = Context::open(discovery, device.index)?;
+    let pci = discovery.adapters[device.index]
+        .get_info()
+        .device_pci_bus_id;
+    let cases: Vec<Case> = options
+        .workloads
+        .iter()
+        .flat_map(|w| (w.plan)(&sizing(device, options.quick)))
+        .collect();
+    let mut result = begin(device, options, &pci);
+    result.seal();
+    result.write_atomic(out)?;
+
+    progress.start(cases.len());
+    let mut lost: Option<String> = None;
+    for case in &cases {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        progress.case(&format!(
+            "{} {} {}",
+            case.workload,
+            case.variant,
+            case.shape_label()
+        ));
+        let outcome = match &lost {
+            Some(why) => Err(CaseError::failed(format!("not run: {why}"))),
+            None => run_case(&ctx, case, &result.settings.budget),
+        };
+        if lost.is_none() {
+            lost = lost_device(&outcome, ctx.health().err());
+        }
+        result.workloads.push(record(case, outcome));
+        result.seal();
+        result.write_atomic(out)?;
+        progress.step();
+    }
+    progress.finish();
+    conditions::finish(&mut result.conditions, device.vendor_id, &pci);
+    result.complete = !stop.load(Ordering::SeqCst) && result.workloads.len() == cases.len();
+    result.warnings = crate::model::noise::warnings(&result);
+    result.seal();
+    result.write_atomic(out)?;
+    Ok(result)
+}
+
+/// The result before its first case: who ran what, where, under which settings.
+fn begin(device: &DeviceInfo, options: &RunOptions, pci: &str) -> RunResult {
     let budget = if options.quick {
         Budget::quick()
     } else {
         Budget::full()
     };
-    let cases: Vec<Case> = options
-        .workloads
-        .iter()
-        .flat_map(|w| (w.plan)(&sizing(&report, options.quick)))
-        .collect();
-
-    let mut result = RunResult {
+    RunResult {
         schema: SCHEMA.to_string(),
         version: VERSION,
         id: String::new(),
@@ -176,8 +242,8 @@ pub fn run_device(
         complete: false,
         tool: Tool::this(),
         host: Host::this(),
-        device: report.clone(),
-        conditions: conditions::before(report.vendor_id, &pci),
+        device: device.clone(),
+        conditions: conditions::before(device.vendor_id, pci),
         settings: Settings {
             quick: options.quick,
             budget,
@@ -186,54 +252,47 @@ pub fn run_device(
         },
         workloads: Vec::new(),
         contributor: options.contributor.clone(),
-    };
-    result.seal();
-    result.write_atomic(out)?;
-
-    bar.set_length(cases.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let mut lost: Option<String> = None;
-    for case in &cases {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        bar.set_message(format!(
-            "{} {} {}",
-            case.workload,
-            case.variant,
-            case.shape_label()
-        ));
-        let outcome = match &lost {
-            Some(why) => Err(CaseError::failed(format!("not run: {why}"))),
-            None => run_case(&ctx, case, &budget),
-        };
-        if lost.is_none() {
-            let health = ctx.health().err();
-            match (&outcome, &health) {
-                (Err(CaseError::Device(e @ GpuError::Lost(_))), _)
-                | (_, Some(e @ GpuError::Lost(_))) => lost = Some(e.to_string()),
-                _ => {}
-            }
-        }
-        result.workloads.push(record(case, outcome));
-        result.seal();
-        result.write_atomic(out)?;
-        bar.inc(1);
+        warnings: Vec::new(),
     }
-    bar.finish_and_clear();
-    conditions::finish(&mut result.conditions, report.vendor_id, &pci);
-    result.complete = !stop.load(Ordering::SeqCst) && result.workloads.len() == cases.len();
-    result.seal();
-    result.write_atomic(out)?;
-    Ok(result)
+}
+
+/// Why the device is gone, when this case's outcome or the device's health says it is lost:
+/// the cases after it fail with that reason instead of running.
+fn lost_device(outcome: &Result<Measured, CaseError>, health: Option<GpuError>) -> Option<String> {
+    match (outcome, &health) {
+        (Err(CaseError::Device(e @ GpuError::Lost(_))), _) | (_, Some(e @ GpuError::Lost(_))) => {
+            Some(e.to_string())
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_run_fits_the_sample_caps_of_a_result_file() {
+        let sizing = Sizing {
+            scale: Scale::Gpu,
+            max_binding: 1 << 32,
+        };
+        let cases: usize = crate::bench::ALL
+            .iter()
+            .map(|w| (w.plan)(&sizing).len())
+            .sum();
+        let passes = Budget::full().max_passes;
+        assert!(cases <= crate::model::result::MAX_RECORDS, "{cases} cases");
+        assert!(passes <= crate::model::result::MAX_SAMPLES_PER_CASE);
+        assert!(
+            2 * cases * passes <= crate::model::result::MAX_SAMPLES_PER_FILE,
+            "{cases} cases x {passes} passes"
+        );
+        assert_eq!(
+            partial_path(Path::new("out/x.json")),
+            Path::new("out/x.json.partial")
+        );
+    }
 
     #[test]
     fn unsupported_and_failed_records_carry_no_number() {

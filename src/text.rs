@@ -13,7 +13,7 @@ pub fn md_cell(s: &str) -> String {
 
 /// A cell that a spreadsheet would not run as a formula: one starting with `=`, `+`, `-`, `@`
 /// (or a tab or carriage return) gets a leading single quote.
-pub fn csv_safe(cell: &str) -> String {
+pub(crate) fn csv_safe(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {

@@ -3,9 +3,11 @@
 
 mod common;
 
+use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
+use chipbench::model::noise::NOISY_CV;
 use chipbench::model::{DeviceInfo, RunResult, Status, Unit};
 use common::{Need, assert_one_line_error, chipbench, needs, plain};
 
@@ -49,20 +51,43 @@ fn quick_run_writes_a_valid_complete_result() {
     for column in ["workload", "median", "throughput", "check"] {
         assert!(stdout.contains(column), "{stdout}");
     }
-    // Nothing on stderr but chipbench's own notes; the summary and the next commands follow
-    // the table; an unsupported variant takes one line, however many shapes it has.
+    // Nothing on stderr but chipbench's own notes and warnings; the summary and the next
+    // commands follow the table; an unsupported variant takes one line, however many shapes
+    // it has.
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.lines().all(|l| l.starts_with("note: ")), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|l| l.starts_with("note: ") || l.starts_with("warning: ")),
+        "{stderr}"
+    );
     assert!(
         stdout.contains("\nsummary:\n") && stdout.contains("go deeper:"),
         "{stdout}"
     );
-    assert!(stdout.contains("chipbench classify --result"), "{stdout}");
+    // A quick run (and a CPU adapter) has no chip figures to go deeper into.
+    assert!(stdout.contains("chipbench report"), "{stdout}");
+    assert!(!stdout.contains("chipbench classify --result"), "{stdout}");
 
     let result = RunResult::read(&path).expect("valid result");
     assert!(result.complete);
     assert_eq!(result.contributor.as_deref(), Some("ci"));
     assert!(result.settings.quick && !result.settings.workgroup_memory_zero_init);
+    // Noisy cases are warned about on stderr and recorded in the file, with the worst named.
+    let noisy = result
+        .workloads
+        .iter()
+        .filter(|w| w.timing.as_ref().is_some_and(|t| t.cv > NOISY_CV))
+        .count();
+    let recorded = result
+        .warnings
+        .iter()
+        .find(|w| w.contains("spread by more than"));
+    assert_eq!(noisy > 0, recorded.is_some(), "{:?}", result.warnings);
+    if let Some(w) = recorded {
+        assert!(w.starts_with(&format!("{noisy} of ")), "{w}");
+        assert!(stderr.contains(&format!("warning: {w}")), "{stderr}");
+    }
     for id in chipbench::model::WORKLOADS {
         assert!(
             result.workloads.iter().any(|w| w.workload == id),
@@ -74,7 +99,7 @@ fn quick_run_writes_a_valid_complete_result() {
         assert!(
             stdout
                 .lines()
-                .any(|l| l.starts_with(id) && l.contains("B/s (") && l.contains("x copy)")),
+                .any(|l| l.starts_with(id) && l.contains("B/s") && l.contains("x copy")),
             "{stdout}"
         );
     }
@@ -239,6 +264,35 @@ fn no_stray_lines_from_the_device_select_layer() {
     assert!(err.trim().is_empty(), "stray stderr: {err}");
 }
 
+/// Without `--out`, a quick run goes to the temporary folder, never into a dataset.
+fn a_quick_run_stays_out_of_the_dataset() {
+    let dir = scratch("quick-default");
+    let tmp = dir.join("tmp");
+    fs::create_dir_all(&tmp).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_chipbench"))
+        .args(["run", "--quick", "--workloads", "copy", "--quiet"])
+        .current_dir(&dir)
+        .env("TMPDIR", &tmp)
+        .env("NODEVICE_SELECT", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(
+        written.starts_with(tmp.join("chipbench-quick")) && written.is_file(),
+        "{}",
+        written.display()
+    );
+    assert!(
+        !dir.join("results").exists(),
+        "a quick run wrote into results/"
+    );
+}
+
 fn no_adapter_says_what_to_install() {
     let out = Command::new(env!("CARGO_BIN_EXE_chipbench"))
         .args(["run", "--quick"])
@@ -290,9 +344,11 @@ fn broken_result_files_are_rejected_with_a_reason() {
 
 fn ctrl_c_keeps_what_finished() {
     let dir = scratch("interrupt");
-    let path = dir.join("r.json");
+    let target = dir.join("r.json");
+    // The run is kept beside its target until it completes.
+    let path = chipbench::run::partial_path(&target);
     let mut child = Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(["run", "--quick", "--out", path.to_str().unwrap()])
+        .args(["run", "--quick", "--out", target.to_str().unwrap()])
         .env("NODEVICE_SELECT", "1")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -317,6 +373,10 @@ fn ctrl_c_keeps_what_finished() {
     let r = RunResult::read(&path).expect("the file stays valid");
     assert!(!r.complete, "an interrupted run is marked incomplete");
     assert!(!r.workloads.is_empty());
+    assert!(
+        !target.exists(),
+        "an interrupted run leaves its target alone"
+    );
 }
 
 fn main() {
@@ -325,6 +385,11 @@ fn main() {
             "devices_json_lists_adapters",
             &[Need::Gpu],
             devices_json_lists_adapters,
+        ),
+        needs(
+            "a_quick_run_stays_out_of_the_dataset",
+            &[Need::Gpu],
+            a_quick_run_stays_out_of_the_dataset,
         ),
         needs(
             "quick_run_writes_a_valid_complete_result",

@@ -40,8 +40,7 @@ fn variant(dir: &Path, name: &str, edit: impl FnOnce(&mut RunResult)) -> PathBuf
 /// sample and statistic shrinks so that the throughput is the work over the median, as a
 /// careful forger would make it.
 fn claim(w: &mut chipbench::model::WorkloadRecord, figure: f64) {
-    let (value, _) = w.headline().unwrap();
-    let factor = figure / value;
+    let factor = figure / headline(w);
     let t = w.timing.as_mut().unwrap();
     for s in &mut t.samples_ns {
         *s /= factor;
@@ -61,6 +60,15 @@ fn claim(w: &mut chipbench::model::WorkloadRecord, figure: f64) {
     ));
 }
 
+/// A record's figure as people read it: TFLOP/s, or GB/s for bandwidth-bound work.
+fn headline(w: &chipbench::model::WorkloadRecord) -> f64 {
+    let f = w.figure().unwrap();
+    match f.unit {
+        chipbench::quantity::Unit::FlopPerSecond => f.value / 1e12,
+        _ => f.value / 1e9,
+    }
+}
+
 fn tree(dir: &Path) -> Vec<PathBuf> {
     dataset::files(dir)
 }
@@ -71,11 +79,19 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
     let root = scratch("root");
     let inbox = scratch("inbox");
     let good = repo(H200);
-    let out = dataset::add(&db, &root, &[good.clone(), good.clone()]);
+    let out = dataset::add(
+        &db,
+        &root,
+        &[good.clone(), good.clone()],
+        &Default::default(),
+    );
     let expected = root
         .join("nvidia/nvidia-h200")
         .join(good.file_name().unwrap());
-    assert_eq!(out[0].1, Added::Stored(expected.clone()));
+    assert_eq!(
+        out[0].1,
+        Added::Stored(expected.clone(), dataset::Verification::Unsigned)
+    );
     assert_eq!(out[1].1, Added::Duplicate(expected.clone()));
     assert_eq!(
         fs::read(&expected).unwrap(),
@@ -98,7 +114,7 @@ fn add_stores_skips_duplicates_and_rejects_with_reasons() {
         }
     });
     let before = tree(&root);
-    let out = dataset::add(&db, &root, std::slice::from_ref(&fast));
+    let out = dataset::add(&db, &root, std::slice::from_ref(&fast), &Default::default());
     let Added::Rejected(reasons) = &out[0].1 else {
         panic!("{out:?}")
     };
@@ -296,13 +312,22 @@ fn rehashed_numbers_must_agree_with_each_other() {
             .iter()
             .any(|p| p.contains("runs on the vector units"))
     );
-    // A chip claimed against the adapter name is refused; the name decides.
+    // A chip claimed against the adapter name is named (`add` refuses it); the name decides.
     let mut r = RunResult::read(&repo(H200)).unwrap();
     r.device.chip = Some("nvidia-b200".into());
-    assert!(dataset::implausible(&db, &r)[0].contains("is not the chip the adapter name"));
-    // An adapter no chip maps to is still bounded, by the fastest chip in the database.
+    assert!(
+        dataset::chip_claim(&db, &r)
+            .unwrap()
+            .contains("is not the chip the adapter name")
+    );
+    // A zero-width space does not hide the chip; an adapter no chip maps to is still bounded,
+    // by the fastest chip in the database.
+    assert_eq!(
+        db.for_adapter("NVIDIA\u{200b} H200").unwrap().id,
+        "nvidia-h200-sxm"
+    );
     let mut r = RunResult::read(&repo(H200)).unwrap();
-    r.device.name = "NVIDIA\u{200b} H200".into();
+    r.device.name = "Example X9000".into();
     r.device.chip = None;
     claim(&mut r.workloads[1], 1e6);
     let reasons = dataset::implausible(&db, &r);
@@ -346,14 +371,14 @@ fn forged_text_and_borrowed_ids_are_refused() {
         text.replacen("\"complete\": true", "\"complete\": false", 1),
     )
     .unwrap();
-    let out = dataset::add(&db, &root, &[repo(H200)]);
-    assert!(matches!(out[0].1, Added::Stored(_)), "{out:?}");
+    let out = dataset::add(&db, &root, &[repo(H200)], &Default::default());
+    assert!(matches!(out[0].1, Added::Stored(..)), "{out:?}");
     // A device name that is a spreadsheet formula is quoted in index.csv.
     let formula = variant(&inbox, "formula.json", |r| {
         r.device.name = "=HYPERLINK(\"http://x\")".into()
     });
     let root = scratch("formula-root");
-    dataset::add(&db, &root, &[formula]);
+    dataset::add(&db, &root, &[formula], &Default::default());
     dataset::write_index(&db, &root).unwrap();
     let csv = fs::read_to_string(root.join("index.csv")).unwrap();
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
@@ -381,7 +406,7 @@ fn links_neither_loop_the_walk_nor_carry_writes_outside() {
     // The device folder is a link to somewhere else: adding refuses to write through it.
     fs::create_dir_all(root.join("nvidia")).unwrap();
     symlink(&outside, root.join("nvidia/nvidia-h200")).unwrap();
-    let out = dataset::add(&db, &root, &[repo(H200)]);
+    let out = dataset::add(&db, &root, &[repo(H200)], &Default::default());
     let Added::Rejected(reasons) = &out[0].1 else {
         panic!("{out:?}")
     };
@@ -451,7 +476,7 @@ fn hostile_files_are_rejected_and_nothing_escapes_the_root() {
         (unknown, "unknown field `note`"),
     ];
     for (path, why) in &cases {
-        let out = dataset::add(&db, &root, std::slice::from_ref(path));
+        let out = dataset::add(&db, &root, std::slice::from_ref(path), &Default::default());
         let Added::Rejected(reasons) = &out[0].1 else {
             panic!("{path:?}: {out:?}")
         };
@@ -466,8 +491,8 @@ fn hostile_files_are_rejected_and_nothing_escapes_the_root() {
     let sneaky = variant(&inbox, "sneaky.json", |r| {
         r.device.name = "../../etc/passwd".into()
     });
-    let out = dataset::add(&db, &root, &[sneaky]);
-    let Added::Stored(at) = &out[0].1 else {
+    let out = dataset::add(&db, &root, &[sneaky], &Default::default());
+    let Added::Stored(at, _) = &out[0].1 else {
         panic!("{out:?}")
     };
     assert!(
@@ -492,16 +517,10 @@ fn check_names_bad_files_and_duplicates() {
     r.complete = false;
     r.seal();
     r.write_atomic(&home.join("20261203T120000Z.json")).unwrap();
-    // A temporary file a killed write left behind, from an hour ago.
-    let tmp = home.join(".x.json.999.tmp");
+    // A temporary file a killed write left behind, just now: its process number is above any
+    // pid_max, so no process owns it.
+    let tmp = home.join(".x.json.4194305.tmp");
     fs::write(&tmp, "partial").unwrap();
-    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    fs::File::options()
-        .write(true)
-        .open(&tmp)
-        .unwrap()
-        .set_modified(hour_ago)
-        .unwrap();
     let bad = dataset::check(&db, &root);
     let names: Vec<String> = bad
         .iter()
@@ -513,7 +532,7 @@ fn check_names_bad_files_and_duplicates() {
             "broken.json",
             "two.json",
             "20261203T120000Z.json",
-            ".x.json.999.tmp"
+            ".x.json.4194305.tmp"
         ],
         "{bad:?}"
     );
@@ -525,7 +544,12 @@ fn check_names_bad_files_and_duplicates() {
     assert!(bad[2].1[0].contains("incomplete"), "{bad:?}");
     assert!(bad[3].1[0].contains("interrupted write"), "{bad:?}");
     // Adding removes the stale temporary file and refuses the incomplete run.
-    let out = dataset::add(&db, &root, &[home.join("20261203T120000Z.json")]);
+    let out = dataset::add(
+        &db,
+        &root,
+        &[home.join("20261203T120000Z.json")],
+        &Default::default(),
+    );
     assert!(matches!(&out[0].1, Added::Rejected(r) if r[0].contains("incomplete")));
     assert!(!tmp.exists());
     assert!(
@@ -537,10 +561,11 @@ fn check_names_bad_files_and_duplicates() {
 #[test]
 fn index_is_deterministic_and_committed_up_to_date() {
     let db = Database::load().unwrap();
-    let rows = dataset::index(&db, &repo("results"));
+    let signers = dataset::AllowedSigners::load(&repo("results")).unwrap();
+    let rows = dataset::index(&db, &repo("results"), &signers);
     assert_eq!(
         dataset::index_markdown(&rows),
-        dataset::index_markdown(&dataset::index(&db, &repo("results")))
+        dataset::index_markdown(&dataset::index(&db, &repo("results"), &signers))
     );
     assert_eq!(
         fs::read_to_string(repo("results/README.md")).unwrap(),
@@ -556,13 +581,194 @@ fn index_is_deterministic_and_committed_up_to_date() {
         .find(|r| r.variant == "coop-f16-f32acc" && r.shape == "m=8192 n=8192 k=8192")
         .unwrap();
     assert_eq!(
-        (coop.runs, coop.unit, coop.chip.as_str()),
-        (1, "TFLOP/s", "nvidia-h200-sxm")
+        (coop.runs, coop.median.unit, coop.chip.as_str()),
+        (
+            1,
+            chipbench::quantity::Unit::FlopPerSecond,
+            "nvidia-h200-sxm"
+        )
     );
+    // Full precision in base units: the file's TFLOP/s times 10^12, to the last bit.
+    let h200 = RunResult::read(&repo(H200)).unwrap();
+    let w = h200
+        .workloads
+        .iter()
+        .find(|w| w.variant == "coop-f16-f32acc" && w.shape_label() == "m=8192 n=8192 k=8192")
+        .unwrap();
+    let tflops = w.throughput.as_ref().unwrap().tflops.unwrap();
+    assert_eq!(coop.median.value, tflops * 1e12);
+    let csv = dataset::index_csv(&rows);
+    assert!(csv.contains(&format!(",{},,", tflops * 1e12)), "{csv}");
     // Device names with Markdown and HTML in them stay inert.
     assert_eq!(
         chipbench::text::md_cell("a|b<script>"),
         "a\\|b&lt;script&gt;"
+    );
+}
+
+#[test]
+fn the_index_shows_the_median_run_never_the_best() {
+    let db = Database::load().unwrap();
+    let root = scratch("median-index");
+    // The fastest run is within 5% of the datasheet peaks, so all three are admitted.
+    let runs: Vec<RunResult> = [0.9, 1.0, 1.02].map(rerun).into();
+    let dir = scratch("median-inbox");
+    let mut inbox = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        let path = dir.join(format!("{i}.json"));
+        r.write_atomic(&path).unwrap();
+        inbox.push(path);
+    }
+    let added = dataset::add(&db, &root, &inbox, &Default::default());
+    assert!(
+        added.iter().all(|(_, a)| matches!(a, Added::Stored(..))),
+        "{added:?}"
+    );
+    let rows = dataset::index(&db, &root, &Default::default());
+    let coop = rows
+        .iter()
+        .find(|r| r.variant == "coop-f16-f32acc" && r.shape == "m=8192 n=8192 k=8192")
+        .unwrap();
+    let middle = &runs[1];
+    let w = middle
+        .workloads
+        .iter()
+        .find(|w| w.variant == "coop-f16-f32acc" && w.shape_label() == "m=8192 n=8192 k=8192")
+        .unwrap();
+    assert_eq!(coop.runs, 3);
+    assert_eq!(coop.median, w.figure().unwrap());
+    assert_eq!(coop.median_s, w.timing.as_ref().unwrap().median_ns * 1e-9);
+    assert!(
+        coop.file.ends_with(&format!("{}.json", middle.id)),
+        "{coop:?}"
+    );
+}
+
+#[test]
+fn folders_are_added_whole_and_quick_runs_refused() {
+    let db = Database::load().unwrap();
+    let root = scratch("folders");
+    let dir = root.to_str().unwrap();
+    // A folder of results: every file under it, one line each.
+    let out = common::chipbench(&[
+        "dataset",
+        "add",
+        "--dataset",
+        dir,
+        repo("results").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("added ")).count(),
+        2,
+        "{text}"
+    );
+    // Adding what is already in place says so and succeeds, for a file or a folder.
+    let placed = dataset::files(&root);
+    let out = common::chipbench(&[
+        "dataset",
+        "add",
+        "--dataset",
+        dir,
+        placed[0].to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{} is already in the dataset\n", placed[0].display())
+    );
+    let out = common::chipbench(&["dataset", "add", "--dataset", dir, dir]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert_eq!(
+        text.matches("is already in the dataset").count(),
+        2,
+        "{text}"
+    );
+    // A quick run is refused with one line; the good file beside it is added all the same.
+    let inbox = scratch("folders-inbox");
+    let quick = variant(&inbox, "quick.json", |r| r.settings.quick = true);
+    let other = variant(&inbox, "other.json", |r| r.contributor = Some("lab".into()));
+    let out = common::chipbench(&["dataset", "add", "--root", dir, inbox.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("rejected {}: a quick run", quick.display())),
+        "{err}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with(&format!("added {}", other.display()))
+    );
+    // A quick run found in the tree fails `check`.
+    assert!(dataset::check(&db, &root).is_empty());
+    let r = RunResult::read(&quick).unwrap();
+    r.write_atomic(&dataset::place(&root, &r)).unwrap();
+    let bad = dataset::check(&db, &root);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(bad[0].1[0].starts_with("a quick run"), "{bad:?}");
+    // An empty folder adds nothing, and says so.
+    let empty = scratch("folders-empty");
+    let out = common::chipbench(&["dataset", "add", "--dataset", dir, empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no result files under it"));
+}
+
+#[test]
+fn chips_are_mapped_as_read_and_a_stored_one_that_disagrees_is_a_warning() {
+    let db = Database::load().unwrap();
+    // The committed H200 files predate the mapping: no chip stored, the mapped one as read,
+    // the id and the bytes unchanged.
+    let before = fs::read(repo(H200)).unwrap();
+    let stored = RunResult::read(&repo(H200)).unwrap();
+    assert_eq!(stored.device.chip, None);
+    let read = dataset::read(&db, &repo(H200)).unwrap();
+    assert_eq!(read.device.chip.as_deref(), Some("nvidia-h200-sxm"));
+    assert_eq!(read.id, stored.id);
+    assert_eq!(fs::read(repo(H200)).unwrap(), before, "never written back");
+    // A stored chip the mapping does not give: `add` refuses it, `check` warns of one in the
+    // tree (the database moved under it) without failing, and readers take the mapped chip.
+    let root = scratch("chip-claim");
+    let inbox = scratch("chip-claim-inbox");
+    let claimed = variant(&inbox, "claimed.json", |r| {
+        r.device.chip = Some("nvidia-h100-sxm".into())
+    });
+    let out = dataset::add(
+        &db,
+        &root,
+        std::slice::from_ref(&claimed),
+        &Default::default(),
+    );
+    assert!(
+        matches!(&out[0].1, Added::Rejected(r) if r[0].contains("is not the chip")),
+        "{out:?}"
+    );
+    let r = RunResult::read(&claimed).unwrap();
+    let home = dataset::place(&root, &r);
+    r.write_atomic(&home).unwrap();
+    let audit = dataset::audit(&db, &root);
+    assert!(audit.problems.is_empty(), "{:?}", audit.problems);
+    assert_eq!(audit.warnings.len(), 1);
+    assert!(
+        audit.warnings[0]
+            .1
+            .contains("\"nvidia-h100-sxm\" is not the chip")
+    );
+    assert_eq!(
+        dataset::read(&db, &home).unwrap().device.chip.as_deref(),
+        Some("nvidia-h200-sxm")
+    );
+    let out = common::chipbench(&["dataset", "check", "--dataset", root.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.starts_with("warning: ") && err.contains("readers take the mapped chip"),
+        "{err}"
     );
 }
 
@@ -697,8 +903,10 @@ fn at<'a>(v: &'a mut serde_json::Value, path: &[serde_json::Value]) -> &'a mut s
 /// plausibility).
 fn field_mutants(n: usize) -> (usize, usize) {
     use chipbench::cost::{self, Compute, Context, Evidence, Request, Tables};
-    use chipbench::report::{formats, html, model};
-    let (db, tables) = (Database::load().unwrap(), Tables::load().unwrap());
+    use chipbench::report::{model, view};
+    use chipbench::view::{Format, html, render};
+    let db = Database::load().unwrap();
+    let tables = Tables::load(&db).unwrap();
     let originals: Vec<serde_json::Value> = [H200, H200_VENDOR]
         .iter()
         .map(|p| serde_json::from_str(&fs::read_to_string(repo(p)).unwrap()).unwrap())
@@ -767,19 +975,22 @@ fn field_mutants(n: usize) -> (usize, usize) {
                 }
             }
         }
-        let report = model::build(&db, &tables, std::slice::from_ref(&r), Vec::new());
-        let _ = (
-            formats::table(&report),
-            formats::csv(&report),
-            formats::json(&report),
+        let report = model::build(
+            &db,
+            &tables,
+            &Default::default(),
+            &[(r.id.clone(), r.clone())],
+            Vec::new(),
         );
+        let doc = view::document(&db, &report, i % 25 == 0);
+        let _ = [Format::Table, Format::Csv, Format::Json].map(|f| render(&doc, f));
         if i % 25 == 0 {
-            let _ = html::render(&db, &report);
+            let _ = html(&doc, "chipbench report");
         }
-        let files = Evidence::with_standing(&db, vec![("mutant".into(), r)]);
+        let files = Evidence::with_standing(&db, &Default::default(), vec![("mutant".into(), r)]);
         let req = Request {
             compute: Some(Compute::Model("deepseek-v3".into())),
-            result: Some(0),
+            result: files.first(),
             ..Request::default()
         };
         let _ = cost::estimate(&Context::new(&db, &tables, &files), &req);
@@ -806,81 +1017,47 @@ fn field_mutations_at_100k() {
     assert!(parsed > 30_000 && accepted < parsed);
 }
 
-/// The committed H200 run measured again "on another host", every figure scaled by `factor`
-/// consistently, stored under `root`.
-fn rerun(db: &Database, root: &Path, cpu: &str, factor: f64) -> RunResult {
+/// The committed H200 run measured again, every figure scaled by `factor` consistently.
+fn rerun(factor: f64) -> RunResult {
     let mut r = RunResult::read(&repo(H200)).unwrap();
-    r.host.cpu_model = Some(cpu.into());
     for w in r
         .workloads
         .iter_mut()
         .filter(|w| w.status == chipbench::model::Status::Ok)
     {
-        let (value, _) = w.headline().unwrap();
+        let value = headline(w);
         claim(w, value * factor);
     }
     r.seal();
-    let inbox = scratch(&format!("rerun-{}", cpu.len()));
-    let path = inbox.join("r.json");
-    r.write_atomic(&path).unwrap();
-    let added = dataset::add(db, root, &[path]);
-    assert!(matches!(added[0].1, Added::Stored(_)), "{added:?}");
     r
 }
 
 #[test]
-fn independent_runs_within_the_noise_confirm_each_other_and_a_far_one_stands_out() {
+fn signed_runs_within_the_noise_confirm_each_other_and_a_far_one_stands_out() {
     let db = Database::load().unwrap();
-    // The committed runs have no independent repeat: every index row is `single`.
-    let committed = dataset::index(&db, &repo("results"));
+    // The committed runs are unsigned: every index row is `unverified`.
+    let signers = dataset::AllowedSigners::load(&repo("results")).unwrap();
+    let committed = dataset::index(&db, &repo("results"), &signers);
     assert!(!committed.is_empty());
     assert!(
         committed
             .iter()
-            .all(|r| r.standing == dataset::Standing::Single)
+            .all(|r| r.standing == dataset::Standing::Unverified)
     );
-    let root = scratch("standing-root");
-    dataset::add(&db, &root, &[repo(H200), repo(H200_VENDOR)]);
-    let standing_of = |rows: &[dataset::IndexRow], source: &str| -> Vec<dataset::Standing> {
-        let mut s: Vec<_> = rows
-            .iter()
-            .filter(|r| r.source == source)
-            .map(|r| r.standing)
-            .collect();
-        s.dedup();
-        s
-    };
-    // Another host, 1% slower: within the noise, so both runs are confirmed.
-    rerun(&db, &root, "Other CPU", 0.99);
-    let rows = dataset::index(&db, &root);
-    assert_eq!(
-        standing_of(&rows, "chipbench"),
-        [dataset::Standing::Confirmed]
-    );
-    // The vendor file has no repeat: still single.
-    assert_eq!(
-        standing_of(&rows, "vendor-library"),
-        [dataset::Standing::Single]
-    );
-    // A third host reporting half the figures lies far from the other two.
-    let far = rerun(&db, &root, "A third CPU", 0.5);
-    let runs: Vec<RunResult> = dataset::files(&root)
-        .iter()
-        .filter_map(|p| RunResult::read(p).ok())
-        .collect();
-    let named: Vec<(String, &RunResult)> = runs.iter().map(|r| (r.id.clone(), r)).collect();
-    let s = dataset::standings(&db, &named);
+    let original = RunResult::read(&repo(H200)).unwrap();
+    // Another signer's run, 1% slower: within the noise, so both runs are confirmed.
+    let near = rerun(0.99);
+    let far = rerun(0.5);
+    fn runs<'a>(list: &[(&'a RunResult, &str)]) -> Vec<dataset::Candidate<'a>> {
+        list.iter()
+            .map(|(r, s)| (r.id.clone(), *r, Some(s.to_string())))
+            .collect()
+    }
+    let s = dataset::standings(&db, &runs(&[(&original, "a"), (&near, "b")]));
+    assert_eq!(s[&original.id].standing, dataset::Standing::Confirmed);
+    assert_eq!(s[&near.id].confirmed_by, ["a"]);
+    // A third signer reporting half the figures lies far from the other two.
+    let s = dataset::standings(&db, &runs(&[(&original, "a"), (&near, "b"), (&far, "c")]));
     assert_eq!(s[&far.id].standing, dataset::Standing::Outlier, "{s:?}");
-    let original = RunResult::read(&repo(H200)).unwrap().id;
-    assert_eq!(s[&original].standing, dataset::Standing::Confirmed);
-    // The index shows it.
-    let md = fs::read_to_string({
-        dataset::write_index(&db, &root).unwrap();
-        root.join("README.md")
-    })
-    .unwrap();
-    assert!(
-        md.contains("| confirmed |") && md.contains("| single |"),
-        "{md}"
-    );
+    assert_eq!(s[&original.id].standing, dataset::Standing::Confirmed);
 }

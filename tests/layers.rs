@@ -7,26 +7,46 @@ use std::fs;
 use std::path::Path;
 
 /// Each top-level module and the modules it may import.
-const ALLOWED: [(&str, &[&str]); 14] = [
+const ALLOWED: [(&str, &[&str]); 17] = [
     ("text", &[]),
     ("input", &[]),
     ("rng", &[]),
-    ("model", &["input"]),
+    ("quantity", &[]),
+    ("view", &["quantity", "text"]),
+    ("model", &["input", "quantity"]),
     ("device", &["model"]),
     ("bench", &["device", "model", "input", "rng"]),
-    ("policy", &["model", "input"]),
-    ("dataset", &["model", "policy", "text"]),
-    ("cost", &["model", "input", "policy", "dataset"]),
-    ("serve", &["model", "input", "policy", "dataset", "cost"]),
+    ("policy", &["model", "input", "quantity", "view"]),
+    ("dataset", &["model", "policy", "text", "quantity"]),
+    (
+        "cost",
+        &["model", "input", "policy", "dataset", "quantity", "view"],
+    ),
+    (
+        "serve",
+        &[
+            "model", "input", "policy", "dataset", "cost", "quantity", "view",
+        ],
+    ),
     (
         "report",
-        &["model", "policy", "dataset", "cost", "serve", "text"],
+        &[
+            "model", "policy", "dataset", "cost", "serve", "text", "quantity", "view",
+        ],
     ),
     (
         "compare",
-        &["model", "dataset", "policy", "report", "text", "rng"],
+        &[
+            "model", "dataset", "policy", "report", "text", "rng", "quantity", "view",
+        ],
     ),
     ("run", &["bench", "device", "model", "policy"]),
+    (
+        "scenario",
+        &[
+            "model", "input", "policy", "cost", "serve", "quantity", "view", "text",
+        ],
+    ),
     ("lib", &[]),
 ];
 

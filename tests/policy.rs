@@ -8,10 +8,13 @@ use std::path::Path;
 use chipbench::bench::data::Rng;
 use chipbench::model::{RunResult, Unit as ExecUnit};
 use chipbench::policy::measured::compare;
+use chipbench::policy::rules::ReviewPolicy;
+use chipbench::policy::view::comparison_document;
 use chipbench::policy::{
     Class, DISCLAIMER, Database, Met, Precision, Rule, Spec, Unit, check_against_epoch, classify,
     epoch_differences, import_epoch,
 };
+use chipbench::view::{Format, render};
 use common::{chipbench, one_line_error};
 
 const EPOCH: &str = concat!(
@@ -122,11 +125,7 @@ fn other_vintages() {
     let review = |id: &str| class(id, Rule::Jan2026).licence_review.unwrap();
     for id in ["nvidia-h200-sxm", "amd-mi300x", "amd-mi325x"] {
         let r = review(id);
-        assert!(
-            r.policy.starts_with("case-by-case review"),
-            "{id}: {}",
-            r.policy
-        );
+        assert_eq!(r.policy, ReviewPolicy::CaseByCase, "{id}");
         assert_eq!(r.conditions.len(), 7);
         assert!(
             r.conditions[..3].iter().all(|c| c.status == Met::Met),
@@ -137,27 +136,22 @@ fn other_vintages() {
             "{id}"
         );
     }
-    assert!(
-        review("nvidia-b200")
-            .policy
-            .starts_with("presumption of denial")
+    assert_eq!(
+        review("nvidia-b200").policy,
+        ReviewPolicy::PresumptionOfDenial
     );
     assert_eq!(review("nvidia-b200").conditions[0].status, Met::NotMet);
     // China-only parts do not qualify: not commercially available in the US.
     for id in ["nvidia-h800", "nvidia-a800"] {
         let r = review(id);
-        assert!(
-            r.policy.starts_with("presumption of denial"),
-            "{id}: {}",
-            r.policy
-        );
+        assert_eq!(r.policy, ReviewPolicy::PresumptionOfDenial, "{id}");
         assert_eq!(r.conditions[2].status, Met::NotMet, "{id}");
     }
-    assert!(review("nvidia-h20").policy.starts_with("not applicable"));
+    assert_eq!(review("nvidia-h20").policy, ReviewPolicy::NotApplicable);
     // The RTX 4090 D is outside 3A090 (a consumer part under TPP 4800); it would not qualify
     // for case-by-case review either way.
     let d = review("nvidia-rtx-4090d");
-    assert!(!d.policy.starts_with("case-by-case") && d.conditions[2].status == Met::NotMet);
+    assert!(d.policy != ReviewPolicy::CaseByCase && d.conditions[2].status == Met::NotMet);
     // The H200 (TPP 15,832 at 4,800 GB/s) sits inside the first Section 232 tariff band.
     assert!(
         review("nvidia-h200-sxm")
@@ -397,13 +391,15 @@ fn measured_beside_rated() {
         fma.effective_bit_weighted_throughput,
         fma.measured_tflops * 32.0
     );
-    assert!(c.to_text().contains("not TPP"));
+    let text = render(&comparison_document(&c), Format::Table);
+    assert!(text.contains("not TPP"), "{text}");
     // A device with no entry: the measured side only.
     let mut unknown = result.clone();
     unknown.device.name = "Mystery Accelerator".into();
     let c = compare(&db, &unknown, Rule::Oct2023);
     assert!(c.chip.is_none() && c.rated.is_none() && !c.measured.is_empty());
-    assert!(c.to_text().contains("no entry in the chip database"));
+    let text = render(&comparison_document(&c), Format::Table);
+    assert!(text.contains("no entry in the chip database"), "{text}");
 }
 
 #[test]
@@ -472,12 +468,20 @@ fn command_line() {
         one_line_error(&["classify", "--peak", "bf16=100", "--die-area=1e-300"])
             .contains("die area must be between")
     );
+    // A part of an id that several ids contain lists them; a unique part (any case) resolves.
     let e = one_line_error(&["classify", "--chip", "nvidia-h100"]);
+    assert!(e.contains("matches 3 chips"), "{e}");
+    for id in ["nvidia-h100-sxm", "nvidia-h100-pcie", "nvidia-h100-nvl"] {
+        assert!(e.contains(id), "{e}");
+    }
+    let h200 = chipbench(&["classify", "--chip", "H200", "--json"]);
     assert!(
-        e.contains("closest: nvidia-h100-nvl, nvidia-h100-pcie, nvidia-h100-sxm")
-            || e.contains("closest: nvidia-h100-sxm"),
-        "{e}"
+        h200.status.success(),
+        "{}",
+        String::from_utf8_lossy(&h200.stderr)
     );
+    let v: serde_json::Value = serde_json::from_slice(&h200.stdout).unwrap();
+    assert_eq!(v["tpp"].as_f64().map(f64::round), Some(15831.0), "{v}");
     assert!(
         one_line_error(&["classify", "--chip", "nvidia-h200-sxm", "--rule", "2025-05"])
             .contains("unknown rule vintage")

@@ -8,11 +8,11 @@ pub use crate::rng::Rng;
 
 /// NaN as bits: outputs are filled with it before a run, so an element the kernel never wrote
 /// fails the check.
-pub const POISON: u32 = 0x7fc0_0000;
+pub(crate) const POISON: u32 = 0x7fc0_0000;
 
 /// The relative Frobenius error ||got - want|| / ||want|| over (got, want) pairs: infinite when
 /// any `got` is not finite (an element left NaN-poisoned) or every `want` is zero.
-pub fn relative_error(pairs: impl IntoIterator<Item = (f64, f64)>) -> f64 {
+pub(crate) fn relative_error(pairs: impl IntoIterator<Item = (f64, f64)>) -> f64 {
     let (mut diff, mut norm) = (0.0f64, 0.0f64);
     for (got, want) in pairs {
         diff += if got.is_finite() {

@@ -150,7 +150,7 @@ fn subgroups(src: &str) -> u64 {
 
 /// Workgroup memory an emulated build adds to a kernel with `subgroups` subgroups, in bytes
 /// (none when `build` does not emulate).
-pub fn extra_bytes(build: Build, subgroups: u64) -> u64 {
+pub(crate) fn extra_bytes(build: Build, subgroups: u64) -> u64 {
     if build.emulate_coop {
         subgroups * 2 * 256 * 2
     } else {

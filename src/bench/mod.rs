@@ -44,7 +44,7 @@ pub fn find(id: &str) -> Result<&'static Workload, String> {
 }
 
 /// A workload's builder: fresh random inputs, buffers and the (tuned) kernel for one case.
-pub type Prepare = fn(&Context, &Case, Build) -> Result<Box<dyn Prepared>, CaseError>;
+type Prepare = fn(&Context, &Case, Build) -> Result<Box<dyn Prepared>, CaseError>;
 
 /// One entry of the registry: how to plan, build and list a workload's kernels.
 pub struct Workload {

@@ -75,7 +75,7 @@ pub fn within(error: f64, tolerance: f64) -> Result<(), String> {
 }
 
 /// The `configs` whose workgroup memory (`bytes`) fits the adapter.
-pub fn fitting<C: Copy>(ctx: &Context, configs: &[C], bytes: impl Fn(&C) -> u64) -> Vec<C> {
+pub(crate) fn fitting<C: Copy>(ctx: &Context, configs: &[C], bytes: impl Fn(&C) -> u64) -> Vec<C> {
     let limit = u64::from(ctx.info.limits.max_compute_workgroup_storage_size);
     configs
         .iter()
@@ -86,7 +86,7 @@ pub fn fitting<C: Copy>(ctx: &Context, configs: &[C], bytes: impl Fn(&C) -> u64)
 
 /// The winner of [`search`], ready to time: its kernel and grid, the account of the search,
 /// and whether any trial ran (then the GPU is warm and its clocks are up).
-pub struct TunedKernel {
+pub(crate) struct TunedKernel {
     kernel: Kernel,
     groups: Grid,
     account: String,
@@ -94,12 +94,12 @@ pub struct TunedKernel {
 }
 
 /// Reads a tuned case's output back and compares it with the CPU reference.
-pub trait Verify {
+pub(crate) trait Verify {
     fn verify(&mut self, ctx: &Context) -> Result<Check, CaseError>;
 }
 
 /// A case whose kernel came from the tuner, with the check of its output.
-pub struct TunedCase<V> {
+pub(crate) struct TunedCase<V> {
     pub kernel: TunedKernel,
     pub check: V,
 }
@@ -126,7 +126,7 @@ impl<V: Verify> Prepared for TunedCase<V> {
 /// and grid and poisons the output, and `probe` checks a small part of its output after the
 /// timed passes (`Err` with the reason rejects it). The winner comes back built, never built
 /// twice; with a single config nothing is timed.
-pub fn search<C: Copy + Display>(
+pub(crate) fn search<C: Copy + Display>(
     ctx: &Context,
     scale: Scale,
     configs: &[C],

@@ -6,13 +6,15 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 
-use super::Fatal;
+use super::{Fatal, OutputFormat};
 use chipbench::cost::Evidence;
 use chipbench::dataset;
 use chipbench::policy::measured::compare;
+use chipbench::policy::view::{comparison_document, verdict_document};
 use chipbench::policy::{
     DISCLAIMER, Database, Rule, Spec, Unit, classify, import_epoch, parse_peaks,
 };
+use chipbench::view::{Block, Format, render};
 
 /// A rule vintage by name, for clap.
 pub fn rule(name: &str) -> Result<Rule, String> {
@@ -63,117 +65,138 @@ pub struct ClassifyArgs {
     /// 2024-12 and adds the January 2026 licence-review checklist for China and Macau.
     #[arg(long, default_value = "2023-10", value_parser = rule)]
     rule: Rule,
-    /// Print JSON instead of text.
+    /// Read a `--result` file even when its run is incomplete (interrupted).
+    #[arg(long)]
+    allow_incomplete: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Print JSON (the typed verdict) instead of text: the same as --format json.
     #[arg(long)]
     json: bool,
 }
 
+impl ClassifyArgs {
+    fn format(&self) -> Result<Format, Fatal> {
+        if self.json {
+            return Ok(Format::Json);
+        }
+        self.format.without_html("classify")
+    }
+}
+
 pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
-    let rule = a.rule;
+    let format = a.format()?;
     let mut db = Database::load()?;
     if let Some(path) = &a.result {
-        let result = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
-        let c = compare(&db, &result, rule);
-        let standing = standing_in_dataset(&db, &result)?;
-        if a.json {
-            let mut v = serde_json::to_value(&c)?;
-            v["standing"] = serde_json::to_value(standing)?;
+        return result_cmd(a, &db, path, format);
+    }
+    if let Some(path) = &a.epoch {
+        db.extend(import_epoch(path)?);
+    }
+    let (spec, label) = spec_of(a, &db)?;
+    spec.validate().map_err(|e| anyhow!(e))?;
+    let v = classify(&spec, a.rule);
+    match format {
+        Format::Json => {
             println!("{}", serde_json::to_string_pretty(&v)?);
             eprintln!("{DISCLAIMER}");
-        } else {
-            // The disclaimer stays the last line.
-            let text = c.to_text();
-            let body = text
-                .strip_suffix(&format!("{DISCLAIMER}\n"))
-                .unwrap_or(&text);
-            print!("{body}");
-            println!(
-                "Standing of this run among the dataset's runs of its chip (results/): {}{}",
-                standing.name(),
-                match standing {
-                    dataset::Standing::Confirmed => ": an independent run agrees within the noise",
-                    dataset::Standing::Outlier => ": far from the other runs of this chip",
-                    dataset::Standing::Single => ": no independent run agrees with it yet",
-                }
-            );
-            if body.len() != text.len() {
-                println!("{DISCLAIMER}");
-            }
         }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let (spec, label) = match &a.chip {
-        Some(id) => {
-            if let Some(path) = &a.epoch {
-                db.extend(import_epoch(path)?);
-            }
-            let chip = db.get(id)?;
-            (
-                chip.spec(),
-                format!("{} {} ({})", chip.vendor, chip.name, chip.id),
-            )
-        }
-        None if !a.peak.is_empty() => {
-            let peaks = parse_peaks(&a.peak).map_err(|e| anyhow!(e))?;
-            // Peaks given on the command line are one unit's rates: TPP takes the fastest.
-            let spec = Spec {
-                units: vec![Unit {
-                    name: "chip".to_string(),
-                    vector: Default::default(),
-                    matrix: peaks,
-                    matrix_fp16_accumulate: Default::default(),
-                }],
-                die_area_mm2: a.die_area,
-                datacenter: if a.datacenter {
-                    Some(true)
-                } else if a.not_datacenter {
-                    Some(false)
-                } else {
-                    None
-                },
-                memory_bandwidth_gbps: a.memory_bandwidth,
-                interconnect_gbps: a.interconnect,
-                hbm_density: a.hbm_density,
-                us_commercial: if a.us_commercial {
-                    Some(true)
-                } else if a.not_us_commercial {
-                    Some(false)
-                } else {
-                    None
-                },
-                licence_letter: None,
-            };
-            (spec, "the given spec".to_string())
-        }
-        None => {
-            return Err(anyhow!(
-                "give --chip ID, --peak PREC=VALUE (repeatable), or --result FILE"
-            )
-            .into());
-        }
-    };
-    spec.validate().map_err(|e| anyhow!(e))?;
-    let v = classify(&spec, rule);
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        eprintln!("{DISCLAIMER}");
-    } else {
-        println!("{label}:");
-        print!("{}", v.to_text());
+        format => print!("{}", render(&verdict_document(&label, &v), format)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a run's standing means, in a clause.
+fn standing_means(s: dataset::Standing) -> &'static str {
+    match s {
+        dataset::Standing::Confirmed => "an independent run agrees within the noise",
+        dataset::Standing::Outlier => "far from the other runs of this chip",
+        dataset::Standing::Single => "no run of another signer agrees with it yet",
+        dataset::Standing::Unverified => {
+            "unsigned, or signed by a key not in results/allowed_signers"
+        }
+    }
+}
+
+/// `classify --result`: the device's rated figures beside what it measured, and the run's
+/// standing among the dataset's runs of its chip.
+fn result_cmd(
+    a: &ClassifyArgs,
+    db: &Database,
+    path: &std::path::Path,
+    format: Format,
+) -> Result<ExitCode, Fatal> {
+    let result = dataset::read_with(db, path, a.allow_incomplete).map_err(|e| anyhow!(e))?;
+    let c = compare(db, &result, a.rule);
+    let standing = standing_in_dataset(db, path, &result)?;
+    if format == Format::Json {
+        let mut v = serde_json::to_value(&c)?;
+        v["standing"] = serde_json::to_value(standing)?;
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        eprintln!("{DISCLAIMER}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut doc = comparison_document(&c);
+    doc.paragraph(format!(
+        "Standing of this run among the dataset's runs of its chip (results/): {}: {}",
+        standing.name(),
+        standing_means(standing)
+    ));
+    doc.push(Block::Note(DISCLAIMER.into()));
+    print!("{}", render(&doc, format));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The spec asked about and how to name it: a chip of the database (a unique part of its id
+/// will do), or peaks given on the command line.
+fn spec_of(a: &ClassifyArgs, db: &Database) -> Result<(Spec, String), Fatal> {
+    if let Some(id) = &a.chip {
+        let chip = db.resolve(id)?;
+        return Ok((
+            chip.spec(),
+            format!("{} {} ({})", chip.vendor, chip.name, chip.id),
+        ));
+    }
+    if a.peak.is_empty() {
+        return Err(
+            anyhow!("give --chip ID, --peak PREC=VALUE (repeatable), or --result FILE").into(),
+        );
+    }
+    let flag = |yes: bool, no: bool| match (yes, no) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    // Peaks given on the command line are one unit's rates: TPP takes the fastest.
+    let spec = Spec {
+        units: vec![Unit {
+            name: "chip".to_string(),
+            vector: Default::default(),
+            matrix: parse_peaks(&a.peak).map_err(|e| anyhow!(e))?,
+            matrix_fp16_accumulate: Default::default(),
+        }],
+        die_area_mm2: a.die_area,
+        datacenter: flag(a.datacenter, a.not_datacenter),
+        memory_bandwidth_gbps: a.memory_bandwidth,
+        interconnect_gbps: a.interconnect,
+        hbm_density: a.hbm_density,
+        us_commercial: flag(a.us_commercial, a.not_us_commercial),
+        licence_letter: None,
+    };
+    Ok((spec, "the given spec".to_string()))
 }
 
 /// Where `result` stands among the runs of its chip in the dataset under `results/` (itself
 /// included once).
 fn standing_in_dataset(
     db: &Database,
+    path: &std::path::Path,
     result: &chipbench::model::RunResult,
 ) -> Result<dataset::Standing, Fatal> {
     let mut files = super::cost::evidence_files(db, None)?;
     files.retain(|(_, r)| r.id != result.id);
-    files.push((String::new(), result.clone()));
-    Ok(Evidence::with_standing(db, files)
+    files.push((path.display().to_string(), result.clone()));
+    Ok(Evidence::with_standing(db, &dataset::signers(None)?, files)
         .pop()
-        .map_or(dataset::Standing::Single, |e| e.standing))
+        .map_or(dataset::Standing::Unverified, |e| e.standing))
 }

@@ -1,24 +1,15 @@
 //! `chipbench compare`: the throughput of each case of one or more results against a baseline,
-//! with a bootstrap interval and a verdict only where the difference is beyond the noise.
+//! with an interval that holds the noise within and between runs, and a verdict only where it
+//! excludes 1.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
 
-use super::Fatal;
-use chipbench::compare::{self, Report};
+use super::{Fatal, OutputFormat};
+use chipbench::compare;
 use chipbench::policy::Database;
-
-/// The comparison formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// An aligned terminal table.
-    Table,
-    Markdown,
-    Csv,
-    Json,
-}
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
@@ -26,11 +17,14 @@ pub struct CompareArgs {
     /// file of that device under --root). The first is the baseline A; each other is a B.
     #[arg(value_name = "RESULT")]
     results: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
     /// The dataset device names are looked up in.
     #[arg(long, default_value = "results")]
     root: PathBuf,
+    /// Read incomplete (interrupted) runs too.
+    #[arg(long)]
+    allow_incomplete: bool,
 }
 
 pub fn compare_cmd(args: &CompareArgs) -> Result<ExitCode, Fatal> {
@@ -42,21 +36,19 @@ pub fn compare_cmd(args: &CompareArgs) -> Result<ExitCode, Fatal> {
         )
         .into());
     }
+    let format = args.format.without_html("compare")?;
     let db = Database::load()?;
     let sides = args
         .results
         .iter()
-        .map(|a| compare::resolve(&db, a, &args.root))
+        .map(|a| compare::resolve(&db, a, &args.root, args.allow_incomplete))
         .collect::<Result<Vec<_>, String>>()
         .map_err(|e| anyhow!(e))?;
     let report = compare::compare(&sides);
-    let render: fn(&Report) -> String = match args.format {
-        Format::Table => compare::table,
-        Format::Markdown => compare::markdown,
-        Format::Csv => compare::csv,
-        Format::Json => compare::json,
-    };
-    print!("{}", render(&report));
-    eprintln!("{}", compare::closing_line(&report));
+    print!(
+        "{}",
+        chipbench::view::render(&compare::view::document(&report), format)
+    );
+    eprintln!("{}", compare::view::closing_line(&report));
     Ok(ExitCode::SUCCESS)
 }

@@ -5,17 +5,19 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 
-use super::Fatal;
+use super::{Fatal, OutputFormat, cost_error};
 use chipbench::cost::{
-    self, AmortizedInputs, Compute, Context, EPOCH_CHIP_TO_SERVER_POWER, Evidence, Request, Tables,
-    estimate, parse_quantity,
+    self, AmortizedInputs, Compute, Context, EPOCH_CHIP_TO_SERVER_POWER, Evidence, Field, Request,
+    Tables, estimate, parse_quantity, within,
 };
 use chipbench::dataset;
 use chipbench::policy::{Database, Precision};
+use chipbench::view::{self, Format as View};
 
 #[derive(clap::Args)]
 pub struct CostArgs {
-    /// A reference model from data/models.toml (deepseek-v3, llama-3.1-405b, gpt-4, ...).
+    /// A published run of data/training_runs.toml (deepseek-v3, llama-3.1-405b, llama-2-70b,
+    /// ...) or a speculative estimate of data/models.toml (gpt-4).
     #[arg(long, conflicts_with_all = ["params", "flops"])]
     model: Option<String>,
     /// Active parameters per token (e.g. 37B or 3.7e10); needs --tokens.
@@ -48,7 +50,7 @@ pub struct CostArgs {
     /// evidence line says) a training run sustains; replaces the calibration.
     #[arg(long)]
     utilization: Option<f64>,
-    /// Include the attention term, in the estimate and in the calibration alike (models with a
+    /// Include the attention term, in the estimate and in the calibration alike (runs with a
     /// known architecture, so only with --model).
     #[arg(long)]
     attention: bool,
@@ -62,8 +64,8 @@ pub struct CostArgs {
     /// The dataset whose vendor-library files are evidence (default: results, where present).
     #[arg(long)]
     dataset: Option<PathBuf>,
-    /// Predict every reference run from the others, on its own chip, and compare with what it
-    /// reported.
+    /// Predict every published training run (data/training_runs.toml) from the others, on
+    /// its own chip, with its 80% range, and summarise the error and coverage.
     #[arg(long, conflicts_with_all = ["model", "params", "flops", "chip", "result", "tflops", "utilization", "price", "gpus", "purchase_price"])]
     validate: bool,
     /// GPUs in the cluster, for wall-clock days.
@@ -84,94 +86,144 @@ pub struct CostArgs {
     /// Years from buying the GPUs to the training run.
     #[arg(long, default_value_t = 0.0)]
     years_since_purchase: f64,
-    /// Print JSON instead of text.
+    /// Read a `--result` file even when its run is incomplete (interrupted).
+    #[arg(long)]
+    allow_incomplete: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Print JSON (the typed answer) instead of text: --format json.
     #[arg(long)]
     json: bool,
 }
 
-pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
-    let db = Database::load()?;
-    let tables = Tables::load()?;
-    let mut files = evidence_files(&db, a.dataset.as_deref())?;
-    if a.validate {
-        let files = Evidence::with_standing(&db, files);
-        let rows = cost::validate(
-            &tables.catalog,
-            &db,
-            &files,
-            a.precision.unwrap_or(Precision::Bf16),
-            a.attention,
-        )?;
-        if a.json {
-            println!("{}", serde_json::to_string_pretty(&rows)?);
-        } else {
-            print!("{}", cost::text::validation_text(&rows));
+impl CostArgs {
+    fn format(&self) -> Result<View, Fatal> {
+        if self.json {
+            return Ok(View::Json);
         }
+        self.format.without_html("cost")
+    }
+
+    /// The compute asked about.
+    fn compute(&self) -> Result<Option<Compute>, Fatal> {
+        let q = |name: &str, s: &str| parse_quantity(name, s).map_err(|e| anyhow!(e));
+        Ok(
+            match (&self.model, &self.params, &self.tokens, &self.flops) {
+                (Some(id), ..) => Some(Compute::Model(id.clone())),
+                (_, Some(p), Some(t), _) => Some(Compute::ParamsTokens {
+                    active_params: q("--params", p)?,
+                    tokens: q("--tokens", t)?,
+                    total_params: self
+                        .total_params
+                        .as_deref()
+                        .map(|t| q("--total-params", t))
+                        .transpose()?,
+                }),
+                (.., Some(f)) => Some(Compute::Flops(q("--flops", f)?)),
+                _ => None,
+            },
+        )
+    }
+
+    /// The amortised-cost inputs, each checked whether or not a purchase price is given.
+    fn amortized(&self) -> Result<Option<AmortizedInputs>, Fatal> {
+        within(Field::Pue, self.pue, 1.0, 5.0).map_err(cost_error)?;
+        within(Field::UsdPerKwh, self.usd_per_kwh, 1e-4, 10.0).map_err(cost_error)?;
+        if !(self.years_since_purchase.is_finite()
+            && (0.0..=30.0).contains(&self.years_since_purchase))
+        {
+            return Err(anyhow!(
+                "--years-since-purchase: must be between 0 and 30, got {}",
+                self.years_since_purchase
+            )
+            .into());
+        }
+        Ok(self
+            .purchase_price
+            .zip(self.tdp_watts)
+            .map(|(price, watts)| AmortizedInputs {
+                purchase_price_usd: price,
+                years_since_purchase: self.years_since_purchase,
+                tdp_kw: watts / 1000.0,
+                chip_to_server_power: EPOCH_CHIP_TO_SERVER_POWER,
+                pue: self.pue,
+                usd_per_kwh: self.usd_per_kwh,
+            }))
+    }
+}
+
+/// `doc` in `format`, or for JSON the typed value.
+fn print<T: serde::Serialize>(format: View, value: &T, doc: view::Document) -> Result<(), Fatal> {
+    match format {
+        View::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        f => print!("{}", view::render(&doc, f)),
+    }
+    Ok(())
+}
+
+pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
+    let format = a.format()?;
+    let db = Database::load()?;
+    let tables = Tables::load(&db).map_err(cost_error)?;
+    let mut files = evidence_files(&db, a.dataset.as_deref())?;
+    let signers = dataset::signers(a.dataset.as_deref())?;
+    if a.validate {
+        let files = Evidence::with_standing(&db, &signers, files);
+        let ctx = Context::new(&db, &tables, &files);
+        let rows = cost::validate::validate(&ctx, a.precision, a.attention).map_err(cost_error)?;
+        let summary = cost::validate::summarise(&rows)
+            .ok_or_else(|| anyhow!("no calibrating run to validate"))?;
+        print(
+            format,
+            &(&rows, &summary),
+            cost::view::validation(&rows, &summary),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let compute = match (&a.model, &a.params, &a.tokens, &a.flops) {
-        (Some(id), ..) => Some(Compute::Model(id.clone())),
-        (_, Some(p), Some(t), _) => Some(Compute::ParamsTokens {
-            active_params: parse_quantity("--params", p)?,
-            tokens: parse_quantity("--tokens", t)?,
-            total_params: a
-                .total_params
-                .as_deref()
-                .map(|t| parse_quantity("--total-params", t))
-                .transpose()?,
-        }),
-        (.., Some(f)) => Some(Compute::Flops(parse_quantity("--flops", f)?)),
-        _ => None,
-    };
+    let compute = a.compute()?;
     if compute.is_none() && a.result.is_none() && a.chip.is_none() {
         return Err(
             anyhow!("give the compute: --model ID, --params N --tokens D, or --flops F").into(),
         );
     }
+    let amortized = a.amortized()?;
     let result = match &a.result {
         Some(path) => {
-            let r = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
-            let i = match files.iter().position(|(_, e)| e.id == r.id) {
+            let r = dataset::read_with(&db, path, a.allow_incomplete).map_err(|e| anyhow!(e))?;
+            Some(match files.iter().position(|(_, e)| e.id == r.id) {
                 Some(i) => i,
                 None => {
                     files.push((path.display().to_string(), r));
                     files.len() - 1
                 }
-            };
-            Some(i)
+            })
         }
         None => None,
     };
+    let files = Evidence::with_standing(&db, &signers, files);
     let request = Request {
         compute,
-        chip: a.chip.clone(),
-        result,
-        tflops: a.tflops,
+        chip: a
+            .chip
+            .as_deref()
+            .map(|c| db.resolve(c).map(|c| c.id.clone()))
+            .transpose()?,
+        result: result.map(|i| &files[i]),
+        flop_per_s: a
+            .tflops
+            .map(|t| within(Field::Tflops, t, 1e-6, 1e7).map(|t| t * 1e12))
+            .transpose()
+            .map_err(cost_error)?,
         utilization: a.utilization,
         precision: a.precision,
         with_attention: a.attention,
         price_usd_per_gpu_hour: a.price,
         gpus: a.gpus,
-        amortized: a
-            .purchase_price
-            .zip(a.tdp_watts)
-            .map(|(price, watts)| AmortizedInputs {
-                purchase_price_usd: price,
-                years_since_purchase: a.years_since_purchase,
-                tdp_kw: watts / 1000.0,
-                chip_to_server_power: EPOCH_CHIP_TO_SERVER_POWER,
-                pue: a.pue,
-                usd_per_kwh: a.usd_per_kwh,
-            }),
+        amortized,
         state_bytes_per_param: a.state_bytes_per_param,
     };
-    let files = Evidence::with_standing(&db, files);
-    let e = estimate(&Context::new(&db, &tables, &files), &request)?;
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
-    } else {
-        print!("{}", e.to_text());
-    }
+    let e = estimate(&Context::new(&db, &tables, &files), &request).map_err(cost_error)?;
+    print(format, &e, cost::view::estimate(&e))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,51 +1,54 @@
 //! `chipbench inference`: what a chip delivers serving a model (memory, decode, prefill,
-//! cost), or every chip beside its TPP with `--compare`.
+//! cost), every chip beside its TPP with `--compare`, or every published figure beside its
+//! prediction with `--validate`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
 
-use super::Fatal;
 use super::classify::rule;
+use super::{Fatal, OutputFormat, serve_error};
 use chipbench::cost::{Evidence, Tables};
 use chipbench::dataset;
-use chipbench::policy::{DISCLAIMER, Database, Precision, Rule};
-use chipbench::serve::{self, Setting};
+use chipbench::policy::{DISCLAIMER, Database, Rule};
+use chipbench::serve::{self, Calibration, Comparing, Format, Request, figures::Figures};
+use chipbench::view::{self, Format as View};
 
 #[derive(clap::Args)]
 pub struct InferenceArgs {
     /// A model from data/models.toml's architectures (deepseek-v3, llama-3.1-70b, ...).
-    #[arg(long)]
-    model: String,
+    #[arg(long, required_unless_present = "validate")]
+    model: Option<String>,
     /// The chip: any id in the chip database.
     #[arg(long, conflicts_with = "result")]
     chip: Option<String>,
     /// A result file: its device's chip and its measured copy bandwidth.
     #[arg(long)]
     result: Option<PathBuf>,
-    /// Weight format: bf16, fp8 or int4.
+    /// Weight (and GEMM activation) format: bf16, fp16, fp8, int8, int4 (weights only),
+    /// nvfp4, mxfp4.
     #[arg(long, default_value = "bf16")]
-    weights: Precision,
-    /// KV-cache format: bf16 or fp8.
+    weights: Format,
+    /// KV-cache format (attention runs at it): bf16, fp16 or fp8.
     #[arg(long, default_value = "bf16")]
-    kv: Precision,
+    kv: Format,
     /// Concurrent sequences per replica.
     #[arg(long, default_value_t = 1.0)]
     batch: f64,
     /// Tokens in each sequence's KV cache during decode.
-    #[arg(long, default_value_t = 4096.0)]
+    #[arg(long, default_value_t = Request::CONTEXT)]
     context: f64,
     /// Prompt tokens prefilled per request (for prefill rate and time to first token).
-    #[arg(long, default_value_t = 1024.0)]
+    #[arg(long, default_value_t = Request::PROMPT)]
     prompt: f64,
     /// Output tokens per request (for throughput over whole requests).
-    #[arg(long, default_value_t = 256.0)]
+    #[arg(long, default_value_t = Request::OUTPUT)]
     output: f64,
     /// Fill the replica (--gpus) with as many sequences of prompt + output tokens as fit.
-    #[arg(long, requires = "gpus", conflicts_with = "batch")]
+    #[arg(long, requires = "gpus")]
     fill: bool,
-    /// GPUs per replica (default: the fewest that hold it).
+    /// GPUs per replica, in one tensor-parallel group (default: the fewest that hold it).
     #[arg(long)]
     gpus: Option<f64>,
     /// Rental price per GPU-hour in USD (default: the chip's entry in data/prices.toml).
@@ -55,7 +58,7 @@ pub struct InferenceArgs {
     #[arg(long)]
     dataset: Option<PathBuf>,
     /// Every chip (or those of --chips) beside its TPP and 3A090 status.
-    #[arg(long, conflicts_with_all = ["chip", "result", "gpus", "price", "batch", "fill"])]
+    #[arg(long, conflicts_with_all = ["chip", "result", "gpus", "price", "fill", "validate"])]
     compare: bool,
     /// Chips for --compare, comma-separated ids (default: every chip).
     #[arg(long, requires = "compare", value_delimiter = ',')]
@@ -66,102 +69,131 @@ pub struct InferenceArgs {
     /// Rule vintage for --compare's classification column.
     #[arg(long, default_value = "2026-01", value_parser = rule)]
     rule: Rule,
-    /// Print JSON instead of text.
+    /// Every published serving figure beside its prediction, error and range.
+    #[arg(long, conflicts_with_all = ["model", "chip", "result", "fill", "gpus", "price"])]
+    validate: bool,
+    /// Read a `--result` file even when its run is incomplete (interrupted).
+    #[arg(long)]
+    allow_incomplete: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Print JSON (the typed answer) instead of text: --format json.
     #[arg(long)]
     json: bool,
 }
 
+impl InferenceArgs {
+    fn request(&self) -> Request {
+        Request {
+            weights: self.weights,
+            kv: self.kv,
+            batch: (!self.fill).then_some(self.batch),
+            context: self.context,
+            prompt: self.prompt,
+            output: self.output,
+            gpus: self.gpus,
+        }
+    }
+
+    fn format(&self) -> Result<View, Fatal> {
+        if self.json {
+            return Ok(View::Json);
+        }
+        self.format.without_html("inference")
+    }
+}
+
+/// `doc` in `format`, or for JSON the typed value.
+fn print<T: serde::Serialize>(format: View, value: &T, doc: view::Document) -> Result<(), Fatal> {
+    match format {
+        View::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        f => print!("{}", view::render(&doc, f)),
+    }
+    Ok(())
+}
+
 pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
+    let format = a.format()?;
     let db = Database::load()?;
-    let tables = Tables::load()?;
-    let arch = tables.catalog.architecture(&a.model)?;
-    let setting = Setting {
-        weights: a.weights,
-        kv: a.kv,
-        batch: a.batch,
-        context: a.context,
-        prompt: a.prompt,
-        output: a.output,
-        gpus: a.gpus,
-        fill: a.fill,
-    };
+    let tables = Tables::load(&db).map_err(super::cost_error)?;
+    if a.validate {
+        let figures = Figures::load(&db, &tables.catalog).map_err(|e| anyhow!(e))?;
+        let points =
+            serve::calibrate::points(&db, &tables.catalog, &figures).map_err(serve_error)?;
+        let calibration = Calibration::of(&points).map_err(serve_error)?;
+        let rows = serve::validate::validate(&db, &points, &calibration).map_err(serve_error)?;
+        let groups = serve::validate::summarise(&rows);
+        print(
+            format,
+            &(&rows, &groups),
+            serve::view::validation(&rows, &groups),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let id = a.model.as_deref().unwrap_or_default();
+    let arch = tables
+        .catalog
+        .known_architecture(id)
+        .map_err(|why| anyhow!("--model: {why}"))?;
+    let calibration = Calibration::load(&db, &tables.catalog).map_err(serve_error)?;
     if a.compare {
         let chips = if a.chips.is_empty() {
             db.chips.iter().collect()
         } else {
             a.chips
                 .iter()
-                .map(|id| db.get(id.trim()))
+                .map(|id| db.resolve(id.trim()))
                 .collect::<Result<Vec<_>, _>>()?
         };
-        chipbench::input::within("--throughput-batch", a.throughput_batch, 1.0, 1e6)
-            .map_err(|e| anyhow!(e))?;
-        let efficiency = serve::calibrate(&db, &tables.catalog)?;
-        let rows = serve::compare(
-            &db,
-            &tables.prices,
-            arch,
-            &chips,
-            &setting,
-            a.throughput_batch,
-            efficiency,
-            a.rule,
-        );
-        let left: Vec<&str> = chips
-            .iter()
-            .map(|c| c.id.as_str())
-            .filter(|id| !rows.iter().any(|r| r.chip == *id))
-            .collect();
-        if rows.is_empty() {
-            return Err(anyhow!(
-                "no chip of {} has the memory, bandwidth and matrix figures {} needs, or room for it",
-                left.join(", "),
-                arch.name
-            )
-            .into());
+        let comparing = Comparing {
+            db: &db,
+            prices: &tables.prices,
+            calibration: &calibration,
+            rule: a.rule,
+            throughput_batch: a.throughput_batch,
+        };
+        let c = serve::compare(&comparing, arch, &chips, &a.request()).map_err(serve_error)?;
+        if c.rows.is_empty() {
+            return Err(anyhow!("no chip can serve {}: {}", arch.name, c.left_out[0].1).into());
         }
-        if a.json {
-            println!("{}", serde_json::to_string_pretty(&rows)?);
-            eprintln!("{DISCLAIMER}");
-        } else {
-            print!("{}", serve::text::compare_text(&arch.name, &rows));
-            if !left.is_empty() {
-                println!(
-                    "left out (no memory capacity, bandwidth or matrix peak in the database): {}",
-                    left.join(", ")
-                );
-            }
-            println!("{DISCLAIMER}");
-        }
+        print(
+            format,
+            &c.rows,
+            serve::view::compare(&arch.name, &c.rows, &c.left_out),
+        )?;
+        eprintln!("{DISCLAIMER}");
         return Ok(ExitCode::SUCCESS);
     }
-    let files =
-        Evidence::with_standing(&db, super::cost::evidence_files(&db, a.dataset.as_deref())?);
+    let signers = dataset::signers(a.dataset.as_deref())?;
+    let files = Evidence::with_standing(
+        &db,
+        &signers,
+        super::cost::evidence_files(&db, a.dataset.as_deref())?,
+    );
     let (chip, given) = match (&a.chip, &a.result) {
-        (Some(id), _) => (db.get(id)?, None),
+        (Some(id), _) => (db.resolve(id)?, None),
         (None, Some(path)) => {
-            let r = dataset::read(&db, path).map_err(|e| anyhow!(e))?;
+            let r = dataset::read_with(&db, path, a.allow_incomplete).map_err(|e| anyhow!(e))?;
             let chip = db.for_result(&r).ok_or_else(|| {
                 anyhow!(
                     "{:?} maps to no chip in data/chips.toml: use --chip ID instead of --result",
                     r.device.name
                 )
             })?;
-            let e = Evidence::with_standing(&db, vec![(path.display().to_string(), r)])
+            let e = Evidence::with_standing(&db, &signers, vec![(path.display().to_string(), r)])
                 .pop()
                 .expect("one file");
             (chip, Some(e))
         }
         (None, None) => return Err(anyhow!("give the chip: --chip ID or --result FILE").into()),
     };
-    let efficiency = serve::calibrate(&db, &tables.catalog)?;
-    let rates = serve::rates(&db, chip, given.as_ref(), &files, a.weights, a.kv)?;
-    let price = tables.prices.choose(Some(&chip.id), a.price)?;
-    let s = serve::serve(arch, rates, &setting, efficiency, price)?;
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
-    } else {
-        print!("{}", s.to_text());
-    }
+    let rates =
+        serve::rates(&db, chip, given.as_ref(), &files, a.weights, a.kv).map_err(serve_error)?;
+    let price = tables
+        .prices
+        .choose(Some(&chip.id), a.price)
+        .map_err(super::cost_error)?;
+    let s = serve::serve(arch, rates, &a.request(), &calibration, price).map_err(serve_error)?;
+    print(format, &s, serve::view::serving(&s))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ mod devices;
 mod inference;
 mod report;
 mod run;
+mod scenario;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +23,7 @@ pub use compare::CompareArgs;
 pub use cost::CostArgs;
 pub use dataset::DatasetCommand;
 pub use inference::InferenceArgs;
-pub use report::Format;
+pub use report::ReportArgs;
 pub use run::RunArgs;
 
 #[derive(Parser)]
@@ -59,27 +60,62 @@ enum Command {
         /// Rule vintage for the classification column: 2022-10, 2023-10, 2024-12, 2026-01.
         #[arg(long, default_value = "2023-10", value_parser = classify::rule)]
         rule: chipbench::policy::Rule,
-        /// Print JSON instead of text.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Print JSON instead of text: the same as --format json.
         #[arg(long)]
         json: bool,
     },
     /// Export-control classification (ECCN 3A090) of a chip, a raw spec, or a result's device.
     Classify(ClassifyArgs),
-    /// The shared dataset in results/: add files, check the tree, write the index.
+    /// The shared dataset in results/: add files, check the tree, write the index, export it.
     #[command(subcommand)]
     Dataset(DatasetCommand),
     /// A report over result files or directories (default: results).
-    Report {
-        paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Write to this file instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Report(ReportArgs),
     /// Each case of one or more results against a baseline: the ratio of throughput, its 95%
     /// bootstrap interval, and a verdict where the interval excludes 1.
     Compare(CompareArgs),
+    /// A control scenario: what a rule catches, which chips a buyer still gets, and what it
+    /// costs a restricted buyer to train and to serve a model; --sweep moves one threshold.
+    Scenario(scenario::ScenarioArgs),
+}
+
+/// The formats a command's output comes in: people read the table and Markdown, programs the
+/// CSV and JSON (raw numbers in the units the columns name); `report` also writes HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned text for a terminal.
+    Table,
+    Markdown,
+    Csv,
+    Json,
+    /// One self-contained page with SVG charts (report only).
+    Html,
+}
+
+impl OutputFormat {
+    pub fn view(self) -> chipbench::view::Format {
+        use chipbench::view::Format;
+        match self {
+            OutputFormat::Table => Format::Table,
+            OutputFormat::Markdown => Format::Markdown,
+            OutputFormat::Csv => Format::Csv,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Html => Format::Html,
+        }
+    }
+
+    /// This format for a command with no HTML view.
+    pub fn without_html(self, command: &str) -> Result<chipbench::view::Format, Fatal> {
+        match self {
+            OutputFormat::Html => Err(anyhow::anyhow!(
+                "--format html: {command} writes table, markdown, csv or json; `chipbench report` writes HTML"
+            )
+            .into()),
+            f => Ok(f.view()),
+        }
+    }
 }
 
 /// An error that ends the command: printed as one line, exit code 2.
@@ -101,14 +137,39 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Chips {
             import_epoch,
             rule,
+            format,
             json,
-        } => chips::chips(import_epoch.as_deref(), rule, json),
+        } => chips::chips(import_epoch.as_deref(), rule, format, json),
         Command::Classify(args) => classify::classify_cmd(&args),
         Command::Dataset(cmd) => dataset::dataset_cmd(cmd),
-        Command::Report { paths, format, out } => {
-            report::report_cmd(&paths, format, out.as_deref())
-        }
+        Command::Report(args) => report::report_cmd(&args),
         Command::Compare(args) => compare::compare_cmd(&args),
+        Command::Scenario(args) => scenario::scenario_cmd(&args),
+    }
+}
+
+/// A library field as the option that sets it: `total_params` is `--total-params`.
+fn flag(field: &str) -> String {
+    format!("--{}", field.replace('_', "-"))
+}
+
+/// A cost error as one line, an input error naming the option.
+pub fn cost_error(e: chipbench::cost::CostError) -> Fatal {
+    match e {
+        chipbench::cost::CostError::Input { field, why } => {
+            Fatal(anyhow::anyhow!("{}: {why}", flag(field.name())))
+        }
+        other => Fatal(other.into()),
+    }
+}
+
+/// A serving error as one line, an input error naming the option.
+pub fn serve_error(e: chipbench::serve::ServeError) -> Fatal {
+    match e {
+        chipbench::serve::ServeError::Input { field, why } => {
+            Fatal(anyhow::anyhow!("{}: {why}", flag(field)))
+        }
+        other => Fatal(other.into()),
     }
 }
 

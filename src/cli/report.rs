@@ -1,45 +1,83 @@
-//! `chipbench report`: a report over result files or directories, in one of five formats.
+//! `chipbench report`: a report over result files or directories, filtered by chip, workload
+//! and source, in one of five formats.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow};
 
-use super::Fatal;
+use super::{Fatal, OutputFormat};
 use chipbench::cost::Tables;
-use chipbench::model::write_file_atomic;
+use chipbench::model::{Source, guard_output, same_beginning, write_file_atomic};
 use chipbench::policy::Database;
-use chipbench::report::model::{self, Report};
-use chipbench::report::{formats, html};
+use chipbench::report::model::{self, Filter};
+use chipbench::report::view;
 
-/// The report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// An aligned terminal table.
-    Table,
-    Markdown,
-    Csv,
-    Json,
-    /// One self-contained page with SVG charts.
-    Html,
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Result files or directories (default: results).
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Write to this file instead of standard output. An existing file is replaced only when
+    /// it is an earlier report of the same format (or with --force), never when it is one of
+    /// the inputs.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace an existing --out file even when it is not a report of this format.
+    #[arg(long, requires = "out")]
+    force: bool,
+    /// Read incomplete (interrupted) runs too.
+    #[arg(long)]
+    allow_incomplete: bool,
+    /// Only the runs of this chip (an id from `chipbench chips`).
+    #[arg(long)]
+    chip: Option<String>,
+    /// Only this workload (fma, copy, matrix-peak, matmul, attention, decode, gemv).
+    #[arg(long)]
+    workload: Option<String>,
+    /// Only runs of this source: chipbench or vendor-library.
+    #[arg(long, value_parser = source)]
+    source: Option<Source>,
 }
 
-pub fn report_cmd(
-    paths: &[PathBuf],
-    format: Format,
-    out: Option<&Path>,
-) -> Result<ExitCode, Fatal> {
-    let render: fn(&Database, &Report) -> String = match format {
-        Format::Table => |_, r| formats::table(r),
-        Format::Markdown => |_, r| formats::markdown(r),
-        Format::Csv => |_, r| formats::csv(r),
-        Format::Json => |_, r| formats::json(r),
-        Format::Html => html::render,
-    };
-    let paths = if paths.is_empty() {
+fn source(s: &str) -> Result<Source, String> {
+    chipbench::input::named(
+        "source",
+        s,
+        &[Source::Chipbench, Source::VendorLibrary],
+        Source::name,
+    )
+}
+
+/// The filter the options ask for, each name checked against what exists.
+fn filter(db: &Database, a: &ReportArgs) -> Result<Filter, Fatal> {
+    let chip = a
+        .chip
+        .as_deref()
+        .map(|c| db.resolve(c).map(|c| c.id.clone()))
+        .transpose()?;
+    if let Some(w) = &a.workload {
+        if !chipbench::model::WORKLOADS.contains(&w.as_str()) {
+            return Err(anyhow!(
+                "--workload {w:?} is not a workload; known: {}",
+                chipbench::model::WORKLOADS.join(", ")
+            )
+            .into());
+        }
+    }
+    Ok(Filter {
+        chip,
+        workload: a.workload.clone(),
+        source: a.source,
+    })
+}
+
+pub fn report_cmd(a: &ReportArgs) -> Result<ExitCode, Fatal> {
+    let paths = if a.paths.is_empty() {
         model::default_paths()
     } else {
-        paths.to_vec()
+        a.paths.clone()
     };
     for p in &paths {
         if !p.exists() {
@@ -47,11 +85,21 @@ pub fn report_cmd(
         }
     }
     let db = Database::load()?;
-    let tables = Tables::load()?;
-    let (results, skipped) = model::load(&db, &paths);
+    let tables = Tables::load(&db).map_err(super::cost_error)?;
+    let filter = filter(&db, a)?;
+    let (results, skipped) = model::load(&db, &paths, a.allow_incomplete);
+    let results = filter.apply(&db, results);
     if results.is_empty() {
+        if let Some((file, why)) = skipped.first() {
+            return Err(anyhow!("no valid result files: {file}: {why}").into());
+        }
         return Err(anyhow!(
-            "no valid result files in {}",
+            "no valid result files{} in {}",
+            if a.chip.is_some() || a.workload.is_some() || a.source.is_some() {
+                " that match the filter"
+            } else {
+                ""
+            },
             paths
                 .iter()
                 .map(|p| p.display().to_string())
@@ -60,10 +108,19 @@ pub fn report_cmd(
         )
         .into());
     }
-    let report = model::build(&db, &tables, &results, skipped);
-    let text = render(&db, &report);
-    match out {
+    let signers = chipbench::dataset::signers(None)?;
+    let report = model::build(&db, &tables, &signers, &results, skipped);
+    let format = a.format.view();
+    let doc = view::document(&db, &report, format == chipbench::view::Format::Html);
+    let text = match format {
+        chipbench::view::Format::Html => chipbench::view::html(&doc, "chipbench report"),
+        f => chipbench::view::render(&doc, f),
+    };
+    match &a.out {
         Some(path) => {
+            let inputs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+            let ours = |p: &Path| same_beginning(p, text.as_bytes());
+            guard_output(path, &inputs, "a report of this format", ours, a.force)?;
             write_file_atomic(path, text.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("wrote {}", path.display());

@@ -1,12 +1,13 @@
-//! What a chip's training capability rests on, in order: the vendor library's dense GEMM
-//! measured on that chip (or on a chip of the same die at the same dense peak), else the
-//! datasheet's dense matrix peak. chipbench's portable kernel never stands for the chip: its
-//! rate is shown beside an estimate, and stands in only as a labelled bound on a device that
-//! maps to no chip and has no vendor measurement.
+//! What a chip's training rate rests on. The utilisation model is calibrated against the
+//! datasheet's dense 16-bit matrix peak (bf16, or fp16 where a chip lists no bf16), Epoch AI's
+//! convention; a vendor library's GEMM measured on the chip (or on a chip of the same die at the
+//! same dense peak) enters as evidence of how much of that peak the chip's software reaches,
+//! beside the same measurement on its generation's calibration chips. chipbench's portable
+//! kernel never stands for the chip: its rate is shown beside an estimate, and stands in only as
+//! a labelled bound on a device that maps to no chip and has no vendor measurement.
 
 use serde::Serialize;
 
-use super::CostError;
 use crate::dataset::Standing;
 use crate::model::{Numeric, RunResult, Source, Status, WorkloadRecord};
 use crate::policy::{Chip, Database, Precision};
@@ -15,10 +16,10 @@ use crate::policy::{Chip, Database, Precision};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RateSource {
-    /// A vendor library's GEMM measured on the chip (cuBLAS, rocBLAS, ...).
-    VendorLibrary,
     /// The datasheet's dense matrix peak.
     Datasheet,
+    /// A vendor library's GEMM measured on the device, standing in for a peak it has none of.
+    VendorLibrary,
     /// A sustained training rate given on the command line.
     Given,
     /// chipbench's portable kernel, for a device with no chip entry and no vendor file.
@@ -26,6 +27,7 @@ pub enum RateSource {
 }
 
 impl RateSource {
+    /// The name outputs use.
     pub fn name(self) -> &'static str {
         match self {
             RateSource::VendorLibrary => "vendor-library",
@@ -34,32 +36,6 @@ impl RateSource {
             RateSource::ChipbenchKernel => "chipbench-kernel",
         }
     }
-
-    /// The evidence the calibration divides by for a rate of this kind: the datasheet for a
-    /// datasheet rate, else the vendor library's measurements (against which a portable
-    /// kernel's rate is a bound).
-    pub fn calibration_base(self) -> RateSource {
-        match self {
-            RateSource::Datasheet => RateSource::Datasheet,
-            _ => RateSource::VendorLibrary,
-        }
-    }
-}
-
-/// A dense GEMM rate a chip delivers, and where it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Capability {
-    pub source: RateSource,
-    pub tflops: f64,
-    pub precision: Precision,
-    /// The measurement or the datasheet figure, in words.
-    pub what: String,
-    /// The result file the measurement is in.
-    pub file: Option<String>,
-    /// The chip a measurement ran on when it stands in for another of the same die and peak.
-    pub measured_on: Option<String>,
-    /// The measurement's standing among the runs of its chip.
-    pub standing: Option<Standing>,
 }
 
 /// A result file, the path or id it was read from, and its standing among the runs of its
@@ -72,13 +48,28 @@ pub struct Evidence {
 
 impl Evidence {
     /// `files` (name, result) with each one's standing among them.
-    pub fn with_standing(db: &Database, files: Vec<(String, RunResult)>) -> Vec<Evidence> {
-        let named: Vec<(String, &RunResult)> = files.iter().map(|(n, r)| (n.clone(), r)).collect();
+    /// `files` (name, result) with each one's standing among them: a name that is the path of
+    /// a file whose signature beside it verifies against `signers` is a verified run; every
+    /// other (an unsigned file, an unknown key, a run named by its id) is unverified.
+    pub fn with_standing(
+        db: &Database,
+        signers: &crate::dataset::AllowedSigners,
+        files: Vec<(String, RunResult)>,
+    ) -> Vec<Evidence> {
+        let named: Vec<crate::dataset::Candidate> = files
+            .iter()
+            .map(|(n, r)| {
+                let signer = crate::dataset::verify(signers, std::path::Path::new(n));
+                (n.clone(), r, signer.signer().map(String::from))
+            })
+            .collect();
         let standing = crate::dataset::standings(db, &named);
         files
             .into_iter()
             .map(|(file, result)| Evidence {
-                standing: standing.get(&file).map_or(Standing::Single, |s| s.standing),
+                standing: standing
+                    .get(&file)
+                    .map_or(Standing::Unverified, |s| s.standing),
                 file,
                 result,
             })
@@ -97,7 +88,7 @@ pub fn dataset(db: &Database, root: &std::path::Path) -> Vec<(String, RunResult)
 
 /// Two chips whose GEMMs run on the same silicon at the same clock: same vendor, same logic
 /// die area, same dense matrix peak at `p` (the H100 SXM, H800 and H200).
-pub fn same_silicon(a: &Chip, b: &Chip, p: Precision) -> bool {
+pub(crate) fn same_silicon(a: &Chip, b: &Chip, p: Precision) -> bool {
     let peak = |c: &Chip| c.matrix.get(&p).copied();
     a.vendor == b.vendor
         && a.die_area_mm2.is_some()
@@ -107,7 +98,7 @@ pub fn same_silicon(a: &Chip, b: &Chip, p: Precision) -> bool {
 }
 
 /// The fastest passed matmul in `r` with inputs `n` and FP32 accumulation.
-pub fn best_gemm(r: &RunResult, n: Numeric) -> Option<(f64, &WorkloadRecord)> {
+fn best_gemm(r: &RunResult, n: Numeric) -> Option<(f64, &WorkloadRecord)> {
     r.workloads
         .iter()
         .filter(|w| {
@@ -116,106 +107,29 @@ pub fn best_gemm(r: &RunResult, n: Numeric) -> Option<(f64, &WorkloadRecord)> {
                 && w.precision.inputs == n
                 && w.precision.accumulate == Numeric::F32
         })
-        .filter_map(|w| Some((w.throughput.as_ref()?.tflops?, w)))
+        .filter_map(|w| Some((w.figure()?.value, w)))
         .max_by(|a, b| a.0.total_cmp(&b.0))
 }
 
-/// The result format of a datasheet precision (bf16 and fp16 are the training formats).
+/// The result format of a training precision.
 fn numeric(p: Precision) -> Option<Numeric> {
     match p {
         Precision::Bf16 => Some(Numeric::Bf16),
         Precision::Fp16 => Some(Numeric::F16),
-        Precision::Fp8 => Some(Numeric::Fp8),
-        Precision::Tf32 => Some(Numeric::Tf32),
-        Precision::Fp32 => Some(Numeric::F32),
         _ => None,
     }
 }
 
-fn measured(e: &Evidence, p: Precision, measured_on: Option<String>) -> Option<Capability> {
-    let (tflops, w) = best_gemm(&e.result, numeric(p)?)?;
-    Some(Capability {
-        source: RateSource::VendorLibrary,
-        tflops,
-        precision: p,
-        what: format!(
-            "{} {} ({}) on {}: {tflops:.1} TFLOP/s, a {} run",
-            w.variant,
-            p,
-            w.shape_label(),
-            e.result.device.name,
-            e.standing.name()
-        ),
-        file: Some(e.file.clone()),
-        measured_on,
-        standing: Some(e.standing),
-    })
+/// A dense matrix peak at one precision, FLOP/s.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Peak {
+    pub flop_per_s: f64,
+    pub precision: Precision,
 }
 
-/// The vendor library's dense GEMM at `p` on `chip` or a chip of the same silicon (so that
-/// every chip of a silicon gets the same figure; the chip it ran on is `measured_on` where it
-/// is another): each run's fastest case, the median run of the confirmed ones where there are
-/// any, else of the single ones, never an outlier.
-pub fn vendor_capability(
-    db: &Database,
-    chip: &Chip,
-    p: Precision,
-    files: &[Evidence],
-) -> Option<Capability> {
-    trusted_median(files, |e| {
-        if e.result.source != Source::VendorLibrary {
-            return None;
-        }
-        let on = db.for_result(&e.result)?;
-        let c = (on.id == chip.id || same_silicon(on, chip, p))
-            .then(|| measured(e, p, (on.id != chip.id).then(|| on.id.clone())))??;
-        Some((c.tflops, c))
-    })
-    .map(|(_, c)| c)
-}
-
-/// The median by value (the lower one of an even count) of what `pick` finds in the confirmed
-/// files, else in the single ones, never in an outlier: the run a derived figure rests on, so
-/// that one forged file cannot set it.
-pub fn trusted_median<'a, T>(
-    files: &'a [Evidence],
-    pick: impl Fn(&'a Evidence) -> Option<(f64, T)>,
-) -> Option<(f64, T)> {
-    [Standing::Confirmed, Standing::Single]
-        .into_iter()
-        .find_map(|standing| {
-            let mut runs: Vec<(f64, T)> = files
-                .iter()
-                .filter(|e| e.standing == standing)
-                .filter_map(&pick)
-                .collect();
-            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-            (!runs.is_empty()).then(|| runs.swap_remove((runs.len() - 1) / 2))
-        })
-}
-
-/// The datasheet's dense matrix peak of `chip` at `p` (FP32 accumulation).
-pub fn datasheet_capability(chip: &Chip, p: Precision) -> Option<Capability> {
-    let tflops = chip
-        .spec()
-        .peak(crate::model::Unit::Matrix, p, Numeric::F32)?;
-    Some(Capability {
-        source: RateSource::Datasheet,
-        tflops,
-        precision: p,
-        what: format!(
-            "{} {} datasheet dense matrix peak: {tflops:.1} TFLOP/s",
-            chip.vendor, chip.name
-        ),
-        file: None,
-        measured_on: None,
-        standing: None,
-    })
-}
-
-/// The precision a chip's capability is taken at: the one asked for, else bf16 where the chip
-/// lists a bf16 matrix peak, else fp16.
-pub fn precision_for(chip: Option<&Chip>, asked: Option<Precision>) -> Precision {
+/// The precision a chip's peak is taken at: the one asked for, else bf16 where the chip lists
+/// a bf16 matrix peak, else fp16.
+pub(crate) fn precision_for(chip: Option<&Chip>, asked: Option<Precision>) -> Precision {
     asked.unwrap_or_else(|| match chip {
         Some(c)
             if c.spec()
@@ -228,22 +142,144 @@ pub fn precision_for(chip: Option<&Chip>, asked: Option<Precision>) -> Precision
     })
 }
 
-/// `chip`'s capability at `p`: vendor-library measurement, else datasheet peak.
-pub fn chip_capability(
+/// The datasheet dense matrix peak of `chip` at the calibration's precision (FP32
+/// accumulation): bf16, or fp16 where it lists no bf16.
+pub fn datasheet_peak(chip: &Chip) -> Option<Peak> {
+    peak_at(chip, precision_for(Some(chip), None))
+}
+
+/// The datasheet dense matrix peak of `chip` at `p` (FP32 accumulation).
+pub(crate) fn peak_at(chip: &Chip, p: Precision) -> Option<Peak> {
+    let tflops = chip
+        .spec()
+        .peak(crate::model::Unit::Matrix, p, Numeric::F32)?;
+    Some(Peak {
+        flop_per_s: tflops * 1e12,
+        precision: p,
+    })
+}
+
+/// A vendor library's dense GEMM measured on a device.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measured {
+    pub flop_per_s: f64,
+    pub precision: Precision,
+    pub variant: String,
+    pub shape: String,
+    pub device: String,
+    /// The result file the measurement is in.
+    pub file: String,
+    /// The measurement's standing among the runs of its chip.
+    pub standing: Standing,
+    /// The chip it ran on, where it stands in for another of the same die and peak.
+    pub measured_on: Option<String>,
+}
+
+fn measured(e: &Evidence, p: Precision, measured_on: Option<String>) -> Option<Measured> {
+    let (flop_per_s, w) = best_gemm(&e.result, numeric(p)?)?;
+    Some(Measured {
+        flop_per_s,
+        precision: p,
+        variant: w.variant.clone(),
+        shape: w.case().shape.to_string(),
+        device: e.result.device.name.clone(),
+        file: e.file.clone(),
+        standing: e.standing,
+        measured_on,
+    })
+}
+
+/// The vendor library's dense GEMM at `p` on `chip` or a chip of the same silicon (so that
+/// every chip of a silicon gets the same figure; the chip it ran on is `measured_on` where it
+/// is another): each run's fastest case, the trusted median run ([`trusted_median`]).
+pub(crate) fn vendor_gemm(
     db: &Database,
     chip: &Chip,
     p: Precision,
     files: &[Evidence],
-) -> Result<Capability, CostError> {
-    vendor_capability(db, chip, p, files)
-        .or_else(|| datasheet_capability(chip, p))
-        .ok_or_else(|| {
-            CostError::Input(format!(
-                "{} has no dense {p} matrix peak in data/chips.toml and no vendor-library {p} GEMM \
-                 in the dataset; pick --precision or give --tflops",
-                chip.id
-            ))
-        })
+) -> Option<Measured> {
+    trusted_median(files, |e| {
+        if e.result.source != Source::VendorLibrary {
+            return None;
+        }
+        let on = db.for_result(&e.result)?;
+        let c = (on.id == chip.id || same_silicon(on, chip, p))
+            .then(|| measured(e, p, (on.id != chip.id).then(|| on.id.clone())))??;
+        Some((c.flop_per_s, c))
+    })
+    .map(|(_, c)| c)
+}
+
+/// How much of its datasheet peak a chip's vendor library reaches, beside the same for the
+/// chips its generation's runs trained on: a chip whose library reaches less of its peak than
+/// theirs did gets proportionally fewer FLOP/s from the same utilisation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measurement {
+    pub gemm: Measured,
+    /// The measured rate over the chip's datasheet peak.
+    pub of_peak: f64,
+    /// The same for the generation's calibration chips (their median), where measured.
+    pub generation_of_peak: Option<f64>,
+}
+
+impl Measurement {
+    /// The factor the chip's rate is scaled by: its measured share of peak over its
+    /// generation's; 1 where the generation has no measurement to compare with.
+    pub fn factor(&self) -> f64 {
+        self.generation_of_peak.map_or(1.0, |g| self.of_peak / g)
+    }
+}
+
+/// What an estimate's rate rests on: the peak the utilisation multiplies and, where one was
+/// measured, the vendor library's GEMM beside it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Capability {
+    pub source: RateSource,
+    /// The chip's datasheet peak, or for a device without a chip entry the measured rate that
+    /// stands in for it.
+    pub peak: Peak,
+    pub chip: Option<String>,
+    pub generation: Option<String>,
+    pub measurement: Option<Measurement>,
+}
+
+impl Capability {
+    /// The FLOP/s a utilisation of 1 stands for.
+    pub fn flop_per_s(&self) -> f64 {
+        self.peak.flop_per_s * self.measurement.as_ref().map_or(1.0, Measurement::factor)
+    }
+}
+
+/// `chip`'s capability at `p`: its datasheet peak, with its vendor library's GEMM set beside
+/// those of `calibration_chips` (the chips its generation's calibrating runs trained on).
+pub(crate) fn chip_capability(
+    db: &Database,
+    chip: &Chip,
+    p: Precision,
+    files: &[Evidence],
+    calibration_chips: &[&Chip],
+) -> Option<Capability> {
+    let peak = peak_at(chip, p)?;
+    let share = |c: &Chip| {
+        let m = vendor_gemm(db, c, p, files)?;
+        Some(m.flop_per_s / peak_at(c, p)?.flop_per_s)
+    };
+    let measurement = vendor_gemm(db, chip, p, files).map(|gemm| {
+        let mut theirs: Vec<f64> = calibration_chips.iter().filter_map(|c| share(c)).collect();
+        theirs.sort_by(f64::total_cmp);
+        Measurement {
+            of_peak: gemm.flop_per_s / peak.flop_per_s,
+            generation_of_peak: (!theirs.is_empty()).then(|| theirs[(theirs.len() - 1) / 2]),
+            gemm,
+        }
+    });
+    Some(Capability {
+        source: RateSource::Datasheet,
+        peak,
+        chip: Some(chip.id.clone()),
+        generation: chip.generation.clone(),
+        measurement,
+    })
 }
 
 /// What chipbench's portable kernel reached, shown beside an estimate that does not rest on it.
@@ -252,7 +288,7 @@ pub struct KernelFigure {
     pub variant: String,
     pub precision: Numeric,
     pub shape: String,
-    pub tflops: f64,
+    pub flop_per_s: f64,
     /// Its rate over the vendor library's at the same precision and shape, where measured.
     pub vendor_ratio: Option<f64>,
     pub vendor_variant: Option<String>,
@@ -264,7 +300,7 @@ pub fn portable_kernel(result: &RunResult, vendor: &[&RunResult]) -> Option<Kern
     if result.source != Source::Chipbench {
         return None;
     }
-    let (n, (tflops, w)) = [Numeric::Bf16, Numeric::F16]
+    let (n, (flop_per_s, w)) = [Numeric::Bf16, Numeric::F16]
         .into_iter()
         .find_map(|n| Some((n, best_gemm(result, n)?)))?;
     let reference = vendor
@@ -276,57 +312,59 @@ pub fn portable_kernel(result: &RunResult, vendor: &[&RunResult]) -> Option<Kern
                 && v.precision == w.precision
                 && v.shape == w.shape
         })
-        .filter_map(|v| Some((v.throughput.as_ref()?.tflops?, v)))
+        .filter_map(|v| Some((v.figure()?.value, v)))
         .max_by(|a, b| a.0.total_cmp(&b.0));
     Some(KernelFigure {
         variant: w.variant.clone(),
         precision: n,
-        shape: w.shape_label(),
-        tflops,
-        vendor_ratio: reference.map(|(v, _)| tflops / v),
+        shape: w.case().shape.to_string(),
+        flop_per_s,
+        vendor_ratio: reference.map(|(v, _)| flop_per_s / v),
         vendor_variant: reference.map(|(_, v)| v.variant.clone()),
     })
 }
 
 /// A device with no chip entry: its own vendor measurement if the file is one, else the
-/// portable kernel as a bound (never as the chip's rate).
-pub fn unmapped_capability(
-    e: &Evidence,
-    asked: Option<Precision>,
-) -> Result<Capability, CostError> {
-    let p = precision_for(None, asked);
-    let name = &e.result.device.name;
-    match e.result.source {
-        Source::VendorLibrary => measured(e, p, None).ok_or_else(|| {
-            CostError::Input(format!(
-                "{}: no passed {p} GEMM with FP32 accumulation in this vendor-library file",
-                e.file
-            ))
-        }),
-        Source::Chipbench => {
-            let k = portable_kernel(&e.result, &[]).ok_or_else(|| {
-                CostError::Input(format!(
-                    "{name:?} maps to no chip in data/chips.toml and {} has no passed 16-bit matmul; \
-                     give --chip ID or --tflops T",
-                    e.file
-                ))
-            })?;
-            Ok(Capability {
-                source: RateSource::ChipbenchKernel,
-                tflops: k.tflops,
-                precision: Precision::of(k.precision).unwrap_or(p),
-                what: format!(
-                    "fallback: {name:?} maps to no chip in data/chips.toml and has no vendor-library \
-                     file, so chipbench's portable kernel {} ({} {}: {:.4} TFLOP/s) stands in; a \
-                     vendor library is faster, so GPU-hours are an upper bound",
-                    k.variant, k.precision, k.shape, k.tflops
-                ),
-                file: Some(e.file.clone()),
-                measured_on: None,
-                standing: Some(e.standing),
-            })
-        }
-    }
+/// portable kernel as a stand-in (never as the chip's rate); none when the file has neither.
+pub(crate) fn unmapped_capability(e: &Evidence, p: Precision) -> Option<Capability> {
+    let (source, flop_per_s) = match e.result.source {
+        Source::VendorLibrary => (RateSource::VendorLibrary, measured(e, p, None)?.flop_per_s),
+        Source::Chipbench => (
+            RateSource::ChipbenchKernel,
+            portable_kernel(&e.result, &[])?.flop_per_s,
+        ),
+    };
+    Some(Capability {
+        source,
+        peak: Peak {
+            flop_per_s,
+            precision: p,
+        },
+        chip: None,
+        generation: None,
+        measurement: None,
+    })
+}
+
+/// The median by value (the lower one of an even count) of what `pick` finds in the confirmed
+/// files, else in the single (verified) ones, else in the unverified ones, never in an
+/// outlier: the run a derived figure rests on, so that one forged file cannot set it and an
+/// unsigned one never outweighs a signed one.
+pub(crate) fn trusted_median<'a, T>(
+    files: &'a [Evidence],
+    pick: impl Fn(&'a Evidence) -> Option<(f64, T)>,
+) -> Option<(f64, T)> {
+    [Standing::Confirmed, Standing::Single, Standing::Unverified]
+        .into_iter()
+        .find_map(|standing| {
+            let mut runs: Vec<(f64, T)> = files
+                .iter()
+                .filter(|e| e.standing == standing)
+                .filter_map(&pick)
+                .collect();
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (!runs.is_empty()).then(|| runs.swap_remove((runs.len() - 1) / 2))
+        })
 }
 
 #[cfg(test)]
@@ -337,33 +375,13 @@ mod tests {
     fn same_silicon_joins_the_hopper_sxm_parts_only() {
         let db = Database::load().unwrap();
         let chip = |id: &str| db.get(id).unwrap();
-        let bf16 = Precision::Bf16;
-        assert!(same_silicon(
-            chip("nvidia-h800"),
-            chip("nvidia-h200-sxm"),
-            bf16
-        ));
-        assert!(same_silicon(
-            chip("nvidia-h100-sxm"),
-            chip("nvidia-h200-sxm"),
-            bf16
-        ));
+        let same = |a: &str, b: &str| same_silicon(chip(a), chip(b), Precision::Bf16);
+        assert!(same("nvidia-h800", "nvidia-h200-sxm"));
+        assert!(same("nvidia-h100-sxm", "nvidia-h200-sxm"));
         // Same die, other clocks or a cut-down part: not the same GEMM rate.
-        assert!(!same_silicon(
-            chip("nvidia-h100-pcie"),
-            chip("nvidia-h200-sxm"),
-            bf16
-        ));
-        assert!(!same_silicon(
-            chip("nvidia-h20"),
-            chip("nvidia-h200-sxm"),
-            bf16
-        ));
-        assert!(!same_silicon(
-            chip("amd-mi300x"),
-            chip("nvidia-h200-sxm"),
-            bf16
-        ));
+        assert!(!same("nvidia-h100-pcie", "nvidia-h200-sxm"));
+        assert!(!same("nvidia-h20", "nvidia-h200-sxm"));
+        assert!(!same("amd-mi300x", "nvidia-h200-sxm"));
     }
 
     /// The committed H200 cuBLAS file, its adapter renamed and its rates scaled.
@@ -393,12 +411,16 @@ mod tests {
             cublas_as("NVIDIA H200", 1.0),
             cublas_as("NVIDIA H100 80GB HBM3", 0.1),
         ];
-        let on = |id: &str| vendor_capability(&db, db.get(id).unwrap(), Precision::Bf16, &files);
+        let on = |id: &str| vendor_gemm(&db, db.get(id).unwrap(), Precision::Bf16, &files);
         // Two single runs of the silicon: the median is the lower one (the "H100" file, ten
         // times slower), whichever of the three chips asks; one fast file cannot set it.
         for id in ["nvidia-h100-sxm", "nvidia-h800", "nvidia-h200-sxm"] {
             let c = on(id).unwrap();
-            assert!((c.tflops - 67.79).abs() < 0.05, "{id}: {}", c.tflops);
+            assert!(
+                (c.flop_per_s / 1e12 - 67.79).abs() < 0.05,
+                "{id}: {}",
+                c.flop_per_s
+            );
         }
         assert_eq!(
             on("nvidia-h800").unwrap().measured_on.as_deref(),
@@ -409,39 +431,30 @@ mod tests {
     }
 
     #[test]
-    fn evidence_a_reference_run_outpaces_is_refused() {
-        let (db, catalog) = (
-            Database::load().unwrap(),
-            crate::cost::Catalog::load().unwrap(),
-        );
-        // A cuBLAS file ten times too slow: the reference runs would sustain 5x "capability".
-        let files = [cublas_as("NVIDIA H100 80GB HBM3", 0.1)];
-        let h100 = db.get("nvidia-h100-sxm").unwrap();
-        let cap = chip_capability(&db, h100, Precision::Bf16, &files).unwrap();
-        let all = crate::cost::calibration::points(
-            &catalog,
-            &db,
-            &files,
-            cap.source,
-            cap.precision,
-            false,
-        );
-        let err =
-            crate::cost::predict(&all, &cap, Some(1e24), Some(1e11), None, false).unwrap_err();
-        assert!(err.to_string().contains("cannot be right"), "{err}");
-    }
-
-    #[test]
-    fn capability_precision_falls_back_to_fp16_without_a_bf16_peak() {
+    fn a_measured_gemm_scales_the_rate_only_against_its_generations() {
         let db = Database::load().unwrap();
-        let v100 = db.get("nvidia-v100-sxm2").unwrap();
-        assert_eq!(precision_for(Some(v100), None), Precision::Fp16);
+        let h200 = db.get("nvidia-h200-sxm").unwrap();
         let h100 = db.get("nvidia-h100-sxm").unwrap();
-        assert_eq!(precision_for(Some(h100), None), Precision::Bf16);
-        let d = datasheet_capability(h100, Precision::Bf16).unwrap();
-        assert_eq!((d.source, d.tflops), (RateSource::Datasheet, 989.4));
-        assert!(
-            chip_capability(&db, db.get("apple-m2-max").unwrap(), Precision::Fp16, &[]).is_err()
-        );
+        let files = [cublas_as("NVIDIA H200", 1.0)];
+        // The H100's runs trained on the same silicon: the same share of peak, no change.
+        let c = chip_capability(&db, h200, Precision::Bf16, &files, &[h100]).unwrap();
+        let m = c.measurement.as_ref().unwrap();
+        assert!((m.of_peak - 677.9 / 989.4).abs() < 0.01, "{m:?}");
+        assert!((c.flop_per_s() - c.peak.flop_per_s).abs() < 1.0);
+        // No calibration chip measured: the datasheet stands.
+        let alone = chip_capability(&db, h200, Precision::Bf16, &files, &[]).unwrap();
+        assert_eq!(alone.measurement.as_ref().unwrap().generation_of_peak, None);
+        assert_eq!(alone.flop_per_s(), alone.peak.flop_per_s);
+        // Set against chips that reach another share of their peak, the rate scales by the
+        // ratio of the shares.
+        let cross = [
+            cublas_as("NVIDIA H200", 1.0),
+            cublas_as("NVIDIA A100-SXM4-80GB", 0.3),
+        ];
+        let a100 = db.get("nvidia-a100-sxm").unwrap();
+        let c = chip_capability(&db, h200, Precision::Bf16, &cross, &[a100]).unwrap();
+        let expect = (677.9 / 989.4) / (677.9 * 0.3 / 312.0);
+        let factor = c.measurement.as_ref().unwrap().factor();
+        assert!((factor - expect).abs() < 0.01, "{factor} {expect}");
     }
 }

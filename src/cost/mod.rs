@@ -2,55 +2,195 @@
 //! wall-clock days and dollars, and whether the chips can hold it.
 //!
 //! Compute is C = 6 · N_active · D (plus, optionally, the attention term); GPU-hours = C /
-//! (utilisation × capability) / 3600. The capability is the chip's, with its evidence named
-//! (`evidence`): the vendor library's GEMM measured on it, else its datasheet dense peak. The
-//! utilisation is calibrated on reference runs that reported their GPU-hours, against the same
-//! kind of evidence on their chips, interpolated in model size, with a range, and never on the
-//! run being estimated (`calibration`). Prices come from a per-chip table (`price`).
+//! (utilisation × capability) / 3600. The capability is the chip's datasheet dense 16-bit peak,
+//! scaled where the dataset holds a vendor-library GEMM measured on the chip and on its
+//! generation's calibration chips (`evidence`). The utilisation comes from a two-term model
+//! (chip generation and model size) fitted on dozens of published training runs
+//! (data/training_runs.toml, `runs`, `fit`), never on the run being estimated, and its range
+//! is an 80% prediction interval from leave-one-out residuals whose coverage `validate`
+//! measures. Prices come from a per-chip table (`price`).
 
-pub mod calibration;
 pub mod catalog;
 pub mod evidence;
+pub mod fit;
 pub mod price;
-pub mod text;
+pub mod runs;
 pub mod thresholds;
+pub mod validate;
+pub mod view;
 
 use serde::Serialize;
 
-pub use calibration::{Prediction, Span, Validation, predict, validate};
-pub use catalog::{Catalog, Model, dense_flops, gpu_hours};
-pub use evidence::{Capability, Evidence, KernelFigure, RateSource};
-pub use price::{AmortizedInputs, EPOCH_CHIP_TO_SERVER_POWER, PriceUsed, Prices, amortized};
-pub use thresholds::{Threshold, thresholds};
+pub(crate) use catalog::AttentionShape;
+pub use catalog::Catalog;
+pub use evidence::Evidence;
+pub use price::{AmortizedInputs, EPOCH_CHIP_TO_SERVER_POWER, amortized};
+pub(crate) use price::{PriceUsed, Prices};
+pub use runs::{Runs, gpu_hours};
+pub(crate) use runs::{TrainingRun, dense_flops};
+pub use thresholds::thresholds;
 
-use crate::model::Source;
-use crate::policy::{Chip, Database, Precision};
+use crate::policy::{ChipError, Database, Precision};
+pub(crate) use crate::quantity::Span;
+use fit::Point;
 
-/// The reference run every chip is compared with: DeepSeek-V3's 2,048 H800s.
-const REFERENCE_MODEL: &str = "deepseek-v3";
+/// The run every chip is compared with: DeepSeek-V3's 2,048 H800s.
+pub(crate) const REFERENCE_RUN: &str = "deepseek-v3";
+/// The published runs every estimate is set beside (each calibrated without itself), then the
+/// speculative estimates.
+pub(crate) const COMPARED_RUNS: [&str; 5] = [
+    "deepseek-v3",
+    "llama-3.1-405b",
+    "llama-3.1-70b",
+    "llama-3.1-8b",
+    "llama-2-70b",
+];
 /// Bytes of training state per parameter with mixed-precision Adam: bf16 weights and
 /// gradients (2 + 2), FP32 master weights and two moments (4 + 4 + 4) (Rajbhandari et al.,
 /// ZeRO, 2020); activations excluded.
-pub const ADAM_MIXED_PRECISION_BYTES_PER_PARAM: f64 = 16.0;
+pub(crate) const ADAM_MIXED_PRECISION_BYTES_PER_PARAM: f64 = 16.0;
+
+/// A problem in a shipped data table, naming the file, the entry and the field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataError {
+    pub file: &'static str,
+    pub entry: String,
+    pub field: &'static str,
+    pub why: String,
+}
+
+impl DataError {
+    pub fn new(file: &'static str, entry: String, field: &'static str, why: String) -> Self {
+        DataError {
+            file,
+            entry,
+            field,
+            why,
+        }
+    }
+
+    /// A file that does not parse: TOML's message and the line it points at.
+    pub fn parse(file: &'static str, e: toml::de::Error, text: &str) -> Self {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        DataError::new(
+            file,
+            line.map_or(String::new(), |l| format!("line {l}")),
+            "",
+            e.message().to_string(),
+        )
+    }
+}
+
+impl std::fmt::Display for DataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.entry.is_empty(), self.field.is_empty()) {
+            (true, _) => write!(f, "{}: {}", self.file, self.why.trim()),
+            (false, true) => write!(f, "{}: {}: {}", self.file, self.entry, self.why),
+            (false, false) => write!(
+                f,
+                "{}: {}: {}: {}",
+                self.file, self.entry, self.field, self.why
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// The part of a request an input error is about; the command line names it as its option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Model,
+    Params,
+    Tokens,
+    TotalParams,
+    Flops,
+    Chip,
+    Result,
+    Tflops,
+    Utilization,
+    Precision,
+    Attention,
+    Price,
+    Gpus,
+    PurchasePrice,
+    TdpWatts,
+    Pue,
+    UsdPerKwh,
+    YearsSincePurchase,
+    StateBytesPerParam,
+}
+
+impl Field {
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Model => "model",
+            Field::Params => "params",
+            Field::Tokens => "tokens",
+            Field::TotalParams => "total_params",
+            Field::Flops => "flops",
+            Field::Chip => "chip",
+            Field::Result => "result",
+            Field::Tflops => "tflops",
+            Field::Utilization => "utilization",
+            Field::Precision => "precision",
+            Field::Attention => "attention",
+            Field::Price => "price",
+            Field::Gpus => "gpus",
+            Field::PurchasePrice => "purchase_price",
+            Field::TdpWatts => "tdp_watts",
+            Field::Pue => "pue",
+            Field::UsdPerKwh => "usd_per_kwh",
+            Field::YearsSincePurchase => "years_since_purchase",
+            Field::StateBytesPerParam => "state_bytes_per_param",
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CostError {
+    /// A value of the request that is out of range or does not fit the rest.
+    #[error("{field}: {why}", field = .field.name())]
+    Input { field: Field, why: String },
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Chip(#[from] ChipError),
+    /// Nothing to calibrate on for this request.
     #[error("{0}")]
-    Input(String),
-    #[error("data/models.toml: {0}")]
-    Data(String),
+    Calibration(String),
 }
 
-/// The tables `cost` ships: reference runs and rental prices.
+impl CostError {
+    pub fn input(field: Field, why: impl Into<String>) -> Self {
+        CostError::Input {
+            field,
+            why: why.into(),
+        }
+    }
+}
+
+/// `v` within `lo..=hi`, or an input error naming `field`.
+pub fn within(field: Field, v: f64, lo: f64, hi: f64) -> Result<f64, CostError> {
+    crate::input::within("it", v, lo, hi)
+        .map_err(|e| CostError::input(field, e.trim_start_matches("it ")))
+}
+
+/// The tables `cost` ships: published runs, architectures and speculative estimates, prices.
 #[derive(Debug, Clone)]
 pub struct Tables {
+    pub runs: Runs,
     pub catalog: Catalog,
     pub prices: Prices,
 }
 
 impl Tables {
-    pub fn load() -> Result<Self, CostError> {
+    pub fn load(db: &Database) -> Result<Self, CostError> {
         Ok(Tables {
+            runs: Runs::load(db)?,
             catalog: Catalog::load()?,
             prices: Prices::load()?,
         })
@@ -60,48 +200,44 @@ impl Tables {
 /// The shipped tables and the measurements derived figures may use.
 pub struct Context<'a> {
     pub db: &'a Database,
-    pub catalog: &'a Catalog,
-    pub prices: &'a Prices,
+    pub tables: &'a Tables,
     /// Result files (the dataset and any file given) whose vendor measurements count.
     pub files: &'a [Evidence],
 }
 
 impl<'a> Context<'a> {
     pub fn new(db: &'a Database, tables: &'a Tables, files: &'a [Evidence]) -> Self {
-        Context {
-            db,
-            catalog: &tables.catalog,
-            prices: &tables.prices,
-            files,
-        }
+        Context { db, tables, files }
     }
 }
 
 /// Where the training compute comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Compute {
+    /// A published run (data/training_runs.toml) or a speculative estimate, by id.
     Model(String),
     ParamsTokens {
         active_params: f64,
         tokens: f64,
-        /// All parameters (a mixture-of-experts model's experts included), for its size and
-        /// memory; the active count where not given.
+        /// All parameters (a mixture-of-experts model's experts included), for its memory;
+        /// the active count where not given.
         total_params: Option<f64>,
     },
     Flops(f64),
 }
 
 /// One `chipbench cost` question.
-#[derive(Debug, Clone, Default)]
-pub struct Request {
+#[derive(Clone, Default)]
+pub struct Request<'a> {
     pub compute: Option<Compute>,
     /// The chip asked about (`--chip`, or the chip a `--result` maps to).
     pub chip: Option<String>,
-    /// Index in `Context::files` of the `--result` file.
-    pub result: Option<usize>,
-    /// A sustained per-GPU rate used as is (`--tflops`).
-    pub tflops: Option<f64>,
-    /// A utilisation that replaces the calibration (`--utilization`).
+    /// A result file: its device's chip, its vendor measurement if it is one, and the portable
+    /// kernel's figure beside the estimate.
+    pub result: Option<&'a Evidence>,
+    /// A sustained per-GPU rate in FLOP/s used as is.
+    pub flop_per_s: Option<f64>,
+    /// A utilisation that replaces the calibration.
     pub utilization: Option<f64>,
     pub precision: Option<Precision>,
     pub with_attention: bool,
@@ -111,475 +247,225 @@ pub struct Request {
     pub state_bytes_per_param: Option<f64>,
 }
 
-/// What the training state needs in memory, and how many chips hold it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MemoryFit {
-    pub params: f64,
-    pub state_bytes_per_param: f64,
-    pub state_gb: f64,
-    pub chip_memory_gb: f64,
-    /// The fewest chips whose memory holds the training state (activations excluded).
-    pub min_gpus: f64,
-}
-
-/// The chips that match DeepSeek-V3's 2,048 H800s in FLOP/s, and whether they hold the model.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Match {
-    /// FLOP-equivalent count: 2,048 × the H800's rate over this chip's, same evidence kind.
-    pub flop_equivalent_chips: f64,
-    pub holds_training_state: Option<bool>,
-}
-
-/// A reference run estimated on the chip in question, calibrated without itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
-    pub model: String,
-    pub speculative: bool,
-    pub flops: f64,
-    pub gpu_hours: Span,
-    pub cost_usd: Option<f64>,
-    /// What the run reported for the phase its compute counts, for contrast.
-    pub reported_phase: String,
-    pub reported_gpu_hours: f64,
-    pub reported_chip: String,
-    /// The estimate is for the run's own chip, or one of the same silicon (or for a given
-    /// rate), so its error against the reported hours means something.
-    pub like_for_like: bool,
-}
-
-/// The answer, as `--json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Estimate {
-    pub flops: Option<f64>,
-    pub flops_source: Option<String>,
-    pub chip: Option<String>,
-    pub rate_source: RateSource,
-    pub capability: Option<Capability>,
-    pub utilization: Option<Span>,
-    pub calibration_runs: Vec<String>,
-    pub left_out: Option<String>,
-    pub calibration_note: Option<String>,
-    pub sustained_tflops: Span,
-    pub gpu_hours: Option<Span>,
-    /// Where the model is a reference run: its reported GPU-hours for the counted phase.
-    pub reported: Option<Comparison>,
-    /// chipbench's portable kernel on this device, beside the estimate and not in it.
-    pub portable_kernel: Option<KernelFigure>,
-    pub price: Option<PriceUsed>,
-    /// Rental cost: GPU-hours × price.
-    pub cost_usd: Option<Span>,
-    pub gpus: Option<u64>,
-    pub wall_days: Option<Span>,
-    pub amortized: Option<price::Amortized>,
-    pub memory: Option<MemoryFit>,
-    pub gpus_hold_training_state: Option<bool>,
-    pub chips_to_match_deepseek_v3: Option<Match>,
-    pub thresholds: Vec<Threshold>,
-    pub comparisons: Vec<Comparison>,
-    /// The evidence and calibration used, in one line.
-    pub method: String,
-}
-
-fn within(name: &str, v: f64, lo: f64, hi: f64) -> Result<f64, CostError> {
-    crate::input::within(name, v, lo, hi).map_err(CostError::Input)
-}
-
-/// The calibration holds for the 16-bit formats every reference run is measured against
-/// (bf16, or fp16 where a chip has no bf16 peak): a chip's fp8, tf32 or fp64 peak stands in a
-/// different ratio to its bf16 one from chip to chip, so utilisations would not carry over.
-pub fn training_precision(asked: Option<Precision>) -> Result<Option<Precision>, CostError> {
+/// The calibration holds for the 16-bit formats every run is measured against (bf16, or fp16
+/// where a chip has no bf16 peak): a chip's fp8, tf32 or fp64 peak stands in a different ratio
+/// to its bf16 one from chip to chip, so utilisations would not carry over.
+pub(crate) fn training_precision(asked: Option<Precision>) -> Result<Option<Precision>, CostError> {
     match asked {
         None | Some(Precision::Bf16 | Precision::Fp16) => Ok(asked),
-        Some(p) => Err(CostError::Input(format!(
-            "--precision {p}: the calibration holds for bf16 or fp16, the formats every reference \
-             run is measured against"
-        ))),
+        Some(p) => Err(CostError::input(
+            Field::Precision,
+            format!(
+                "{p}: the calibration holds for bf16 or fp16, the formats every published run is \
+                 measured against"
+            ),
+        )),
     }
 }
 
-/// How the sustained rate is made: a given rate, or utilisation × capability.
-enum Rate {
-    Given(f64),
-    Calibrated {
-        capability: Capability,
-        utilization: Option<f64>,
+/// How a model's FLOPs were counted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Counted {
+    /// 6 · N_active · D, with the attention term where asked.
+    SixND {
+        active_params: f64,
+        tokens: f64,
+        attention: bool,
     },
+    /// A FLOP count given, or a third party's estimate.
+    Given,
 }
 
-/// The chip asked about and its capability.
-fn resolve<'a>(ctx: &Context<'a>, req: &Request) -> Result<(Option<&'a Chip>, Rate), CostError> {
-    let chip = match (&req.chip, req.result) {
-        (Some(id), _) => Some(
-            ctx.db
-                .get(id)
-                .map_err(|e| CostError::Input(e.to_string()))?,
-        ),
-        (None, Some(i)) => ctx.db.for_result(&ctx.files[i].result),
-        (None, None) => None,
-    };
-    if let Some(t) = req.tflops {
-        return Ok((chip, Rate::Given(within("--tflops", t, 1e-6, 1e7)?)));
+/// The training compute asked about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Work {
+    pub flops: f64,
+    pub counted: Counted,
+    /// All parameters (for memory), where known.
+    pub total_params: Option<f64>,
+    /// The published run or estimate it is, by id and name.
+    pub run: Option<(String, String)>,
+    pub speculative: bool,
+}
+
+impl Work {
+    fn active_params(&self) -> Option<f64> {
+        match self.counted {
+            Counted::SixND { active_params, .. } => Some(active_params),
+            Counted::Given => None,
+        }
     }
-    let p = evidence::precision_for(chip, training_precision(req.precision)?);
-    let capability = match (chip, req.result) {
-        (Some(c), _) => evidence::chip_capability(ctx.db, c, p, ctx.files)?,
-        (None, Some(i)) => evidence::unmapped_capability(&ctx.files[i], req.precision)?,
-        (None, None) => {
-            return Err(CostError::Input(
-                "give the chip: --chip ID, --result FILE, or a sustained rate with --tflops T"
-                    .into(),
-            ));
-        }
-    };
-    let utilization = match req.utilization {
-        Some(u) if !(u.is_finite() && (1e-4..=1.0).contains(&u)) => {
-            return Err(CostError::Input(format!(
-                "--utilization is a fraction of the chip's capability (1e-4 to 1), got {u}"
-            )));
-        }
-        u => u,
-    };
-    Ok((
-        chip,
-        Rate::Calibrated {
-            capability,
-            utilization,
-        },
-    ))
 }
 
-/// The compute asked for.
-struct Asked<'a> {
-    flops: f64,
-    /// How the FLOPs were counted.
-    how: String,
-    /// The model's total parameters, where known.
-    params: Option<f64>,
-    /// The reference run it is, if one.
-    model: Option<&'a Model>,
+/// The attention shape and training context of `run`, where known: its architecture entry,
+/// else multi-head attention on its layers and width.
+fn run_attention(catalog: &Catalog, run: &TrainingRun) -> Option<(AttentionShape, f64)> {
+    let context = run.context?;
+    let shape = match run
+        .architecture
+        .as_deref()
+        .and_then(|a| catalog.architecture(a))
+    {
+        Some(a) => a.attention(false),
+        None => AttentionShape::multi_head(run.layers?, run.d_model?),
+    };
+    Some((shape, context))
 }
 
-fn compute<'a>(catalog: &'a Catalog, req: &Request) -> Result<Option<Asked<'a>>, CostError> {
+/// `run`'s training FLOPs: 6 · N_active · D, plus attention over its context when asked (none
+/// where its attention is unknown).
+pub(crate) fn run_flops(catalog: &Catalog, run: &TrainingRun, with_attention: bool) -> Option<f64> {
+    if !with_attention {
+        return Some(run.flops());
+    }
+    let (shape, context) = run_attention(catalog, run)?;
+    Some(run.flops() + shape.training_flops_per_token(context) * run.tokens)
+}
+
+/// The calibrating runs as the fit sees them: utilisation against the datasheet peak of their
+/// chip at `p` (or its fp16 peak where it lists no bf16), with the attention term where asked.
+pub fn points(ctx: &Context, p: Option<Precision>, with_attention: bool) -> Vec<Point> {
+    ctx.tables
+        .runs
+        .runs
+        .iter()
+        .filter(|r| r.calibrates())
+        .filter_map(|r| {
+            let chip = ctx.db.get(&r.chip).ok()?;
+            let peak = evidence::peak_at(chip, evidence::precision_for(Some(chip), p))?;
+            let flops = run_flops(&ctx.tables.catalog, r, with_attention)?;
+            let sustained = flops / (r.gpu_hours * 3600.0);
+            Some(Point {
+                run: r.id.clone(),
+                chip: chip.id.clone(),
+                generation: chip.generation.clone()?,
+                active_params: r.active_params,
+                log_u: (sustained / peak.flop_per_s).ln(),
+                weight: r.weight(),
+            })
+        })
+        .collect()
+}
+
+/// The work a request asks about.
+fn work(ctx: &Context, req: &Request) -> Result<Option<Work>, CostError> {
     if req.with_attention && !matches!(req.compute, Some(Compute::Model(_))) {
-        return Err(CostError::Input(
-            "--attention needs a model whose architecture is known: give --model ID".into(),
+        return Err(CostError::input(
+            Field::Attention,
+            "needs a model whose architecture is known: give a model",
         ));
     }
+    let six = |active_params, tokens, total_params, run, attention: f64| Work {
+        flops: dense_flops(active_params, tokens) + attention,
+        counted: Counted::SixND {
+            active_params,
+            tokens,
+            attention: attention > 0.0,
+        },
+        total_params,
+        run,
+        speculative: false,
+    };
     Ok(match &req.compute {
         None => None,
-        Some(Compute::Flops(f)) => Some(Asked {
-            flops: within("--flops", *f, 1e9, 1e32)?,
-            how: "given".into(),
-            params: None,
-            model: None,
+        Some(Compute::Flops(f)) => Some(Work {
+            flops: within(Field::Flops, *f, 1e9, 1e32)?,
+            counted: Counted::Given,
+            total_params: None,
+            run: None,
+            speculative: false,
         }),
         Some(Compute::ParamsTokens {
             active_params,
             tokens,
             total_params,
         }) => {
-            let n = within("--params", *active_params, 1e3, 1e16)?;
-            let d = within("--tokens", *tokens, 1e3, 1e17)?;
+            let n = within(Field::Params, *active_params, 1e3, 1e16)?;
+            let d = within(Field::Tokens, *tokens, 1e3, 1e17)?;
             let total = match total_params {
                 Some(t) if *t < n => {
-                    return Err(CostError::Input(format!(
-                        "--total-params ({t:e}) cannot be fewer than the active --params ({n:e})"
-                    )));
+                    return Err(CostError::input(
+                        Field::TotalParams,
+                        format!("{t:e} cannot be fewer than the active params ({n:e})"),
+                    ));
                 }
-                Some(t) => within("--total-params", *t, 1e3, 1e16)?,
+                Some(t) => within(Field::TotalParams, *t, 1e3, 1e16)?,
                 None => n,
             };
-            Some(Asked {
-                flops: dense_flops(n, d),
-                how: if total > n {
-                    "6·N_active·D".into()
-                } else {
-                    "6·N·D (dense)".into()
-                },
-                params: Some(total),
-                model: None,
-            })
+            Some(six(n, d, Some(total), None, 0.0))
         }
-        Some(Compute::Model(id)) => {
-            let m = catalog.model(id)?;
-            if req.with_attention && m.attention.is_none() {
-                return Err(CostError::Input(format!(
-                    "--attention: {} has no attention architecture in data/models.toml",
-                    m.id
-                )));
-            }
-            Some(Asked {
-                flops: m.training_flops(req.with_attention),
-                how: m.flops_label(req.with_attention),
-                params: m.total_params(),
-                model: Some(m),
-            })
-        }
+        Some(Compute::Model(id)) => Some(model_work(ctx, id, req.with_attention)?),
     })
 }
 
-/// The sustained rate (and its calibration on `calibration`, the points of the rate's
-/// evidence kind) for a model of `params`, leaving `left_out` out.
-fn sustained(
-    rate: &Rate,
-    calibration: &[calibration::Point],
-    flops: Option<f64>,
-    params: Option<f64>,
-    left_out: Option<&str>,
-    with_attention: bool,
-) -> Result<Prediction, CostError> {
-    // A rate given, or a capability at a given utilisation: no calibration, no range.
-    let exact = |t: f64, u: f64| Prediction {
-        utilization: Span::exact(u),
-        sustained_tflops: Span::exact(t),
-        gpu_hours: flops.map(|f| Span::exact(gpu_hours(f, t))),
-        runs: Vec::new(),
-        left_out: None,
-        note: None,
-    };
-    match rate {
-        Rate::Given(t) => Ok(exact(*t, f64::NAN)),
-        Rate::Calibrated {
-            capability,
-            utilization: Some(u),
-        } => Ok(exact(u * capability.tflops, *u)),
-        Rate::Calibrated {
-            capability,
-            utilization: None,
-        } => predict(
-            calibration,
-            capability,
-            flops,
-            params,
-            left_out,
-            with_attention,
-        ),
+/// The work of a published run or a speculative estimate.
+fn model_work(ctx: &Context, id: &str, with_attention: bool) -> Result<Work, CostError> {
+    let t = ctx.tables;
+    if let Some(r) = t.runs.get(id) {
+        let attention = match with_attention {
+            false => 0.0,
+            true => {
+                run_flops(&t.catalog, r, true).ok_or_else(|| {
+                    CostError::input(
+                        Field::Attention,
+                        format!(
+                            "{} has no layers, width and context in data/training_runs.toml",
+                            r.id
+                        ),
+                    )
+                })? - r.flops()
+            }
+        };
+        return Ok(Work {
+            flops: r.flops() + attention,
+            counted: Counted::SixND {
+                active_params: r.active_params,
+                tokens: r.tokens,
+                attention: with_attention,
+            },
+            total_params: Some(r.params),
+            run: Some((r.id.clone(), r.model.clone())),
+            speculative: false,
+        });
     }
-}
-
-/// Answers a request.
-pub fn estimate(ctx: &Context, req: &Request) -> Result<Estimate, CostError> {
-    let (chip, rate) = resolve(ctx, req)?;
-    let asked = compute(ctx.catalog, req)?;
-    if let Some(g) = req.gpus {
-        within("--gpus", g as f64, 1.0, 1e8)?;
-    }
-    if let Some(i) = &req.amortized {
-        within("--purchase-price", i.purchase_price_usd, 1.0, 1e9)?;
-        within("--tdp-watts", i.tdp_kw * 1000.0, 1.0, 1e5)?;
-        within("--pue", i.pue, 1.0, 5.0)?;
-        within("--usd-per-kwh", i.usd_per_kwh, 1e-4, 10.0)?;
-        if !(i.years_since_purchase.is_finite() && i.years_since_purchase >= 0.0) {
-            return Err(CostError::Input(
-                "--years-since-purchase must be 0 or more".into(),
+    if let Some(s) = t
+        .catalog
+        .speculative
+        .iter()
+        .find(|s| s.id.eq_ignore_ascii_case(id))
+    {
+        if with_attention {
+            return Err(CostError::input(
+                Field::Attention,
+                format!("{} is a compute estimate with no architecture", s.id),
             ));
         }
+        return Ok(Work {
+            flops: s.flops,
+            counted: Counted::Given,
+            total_params: None,
+            run: Some((s.id.clone(), s.name.clone())),
+            speculative: true,
+        });
     }
-    let bytes_per_param = match req.state_bytes_per_param {
-        Some(b) => within("--state-bytes-per-param", b, 0.1, 1e3)?,
-        None => ADAM_MIXED_PRECISION_BYTES_PER_PARAM,
-    };
-    let price = ctx
-        .prices
-        .choose(chip.map(|c| c.id.as_str()), req.price_usd_per_gpu_hour)?;
-    let (flops, flops_source, params, model) = match asked {
-        Some(a) => (Some(a.flops), Some(a.how), a.params, a.model),
-        None => (None, None, None, None),
-    };
-    // The calibration points, once: they do not depend on the model estimated.
-    let points = match &rate {
-        Rate::Calibrated {
-            capability,
-            utilization: None,
-        } => calibration::points(
-            ctx.catalog,
-            ctx.db,
-            ctx.files,
-            capability.source,
-            capability.precision,
-            req.with_attention,
+    let ids = t
+        .runs
+        .runs
+        .iter()
+        .map(|r| r.id.as_str())
+        .chain(t.catalog.speculative.iter().map(|s| s.id.as_str()));
+    Err(CostError::input(
+        Field::Model,
+        format!(
+            "unknown model {id:?}; closest: {}",
+            crate::input::closest(id, ids).join(", ")
         ),
-        _ => Vec::new(),
-    };
-    let main = sustained(
-        &rate,
-        &points,
-        flops,
-        params,
-        model.map(|m| m.id.as_str()),
-        req.with_attention,
-    )?;
-    let comparison = |m: &Model| -> Option<Comparison> {
-        if req.with_attention && m.attention.is_none() {
-            return None;
-        }
-        let f = m.training_flops(req.with_attention);
-        let p = sustained(
-            &rate,
-            &points,
-            Some(f),
-            m.total_params(),
-            Some(&m.id),
-            req.with_attention,
-        )
-        .ok()?;
-        let hours = p.gpu_hours?;
-        Some(Comparison {
-            model: m.name.clone(),
-            speculative: m.speculative,
-            flops: f,
-            gpu_hours: hours,
-            cost_usd: price.as_ref().map(|p| hours.central * p.usd_per_gpu_hour),
-            reported_phase: m.counted_phase().name.clone(),
-            reported_gpu_hours: m.counted_phase().gpu_hours,
-            reported_chip: m.chip.clone(),
-            like_for_like: match chip {
-                None => false,
-                Some(c) => {
-                    c.id == m.chip
-                        || ctx.db.get(&m.chip).is_ok_and(|r| {
-                            evidence::same_silicon(
-                                c,
-                                r,
-                                evidence::precision_for(Some(c), req.precision),
-                            )
-                        })
-                }
-            },
-        })
-    };
-    let comparisons: Vec<Comparison> = ctx.catalog.models.iter().filter_map(comparison).collect();
-    let reported = model.and_then(|m| comparisons.iter().find(|c| c.model == m.name).cloned());
-    let memory = match (params, chip.and_then(|c| c.memory_gb)) {
-        (Some(n), Some(gb)) => {
-            let state_gb = n * bytes_per_param / 1e9;
-            Some(MemoryFit {
-                params: n,
-                state_bytes_per_param: bytes_per_param,
-                state_gb,
-                chip_memory_gb: gb,
-                min_gpus: (state_gb / gb).ceil(),
-            })
-        }
-        _ => None,
-    };
-    let holds = |count: f64| memory.as_ref().map(|m| count >= m.min_gpus);
-    let chips_to_match = reference_match(ctx, &rate)?.map(|count| Match {
-        flop_equivalent_chips: count,
-        holds_training_state: holds(count.ceil()),
-    });
-    let (capability, rate_source) = match &rate {
-        Rate::Given(_) => (None, RateSource::Given),
-        Rate::Calibrated { capability, .. } => (Some(capability.clone()), capability.source),
-    };
-    let portable_kernel = req.result.and_then(|i| {
-        let result = &ctx.files[i].result;
-        let same_chip: Vec<&crate::model::RunResult> = ctx
-            .files
-            .iter()
-            .map(|e| &e.result)
-            .filter(|r| r.source == Source::VendorLibrary)
-            .filter(|r| match chip {
-                Some(c) => ctx.db.for_result(r).is_some_and(|o| o.id == c.id),
-                None => r.device.name == result.device.name,
-            })
-            .collect();
-        evidence::portable_kernel(result, &same_chip)
-    });
-    let hours = main.gpu_hours;
-    let method = method_line(&rate, &main, rate_source);
-    Ok(Estimate {
-        flops,
-        flops_source,
-        chip: chip.map(|c| c.id.clone()),
-        rate_source,
-        capability,
-        utilization: matches!(rate, Rate::Calibrated { .. }).then_some(main.utilization),
-        calibration_runs: main.runs.clone(),
-        left_out: main.left_out.clone(),
-        calibration_note: main.note.clone(),
-        sustained_tflops: main.sustained_tflops,
-        gpu_hours: hours,
-        reported,
-        portable_kernel,
-        cost_usd: hours
-            .zip(price.as_ref())
-            .map(|(h, p)| h.map(|v| v * p.usd_per_gpu_hour)),
-        price,
-        gpus: req.gpus,
-        wall_days: hours
-            .zip(req.gpus)
-            .map(|(h, g)| h.map(|v| v / g as f64 / 24.0)),
-        amortized: hours
-            .zip(req.amortized.as_ref())
-            .map(|(h, i)| amortized(h.central, i)),
-        gpus_hold_training_state: req.gpus.and_then(|g| holds(g as f64)),
-        memory,
-        chips_to_match_deepseek_v3: chips_to_match,
-        thresholds: flops.map(thresholds).unwrap_or_default(),
-        comparisons,
-        method,
-    })
+    ))
 }
 
-/// 2,048 × the H800's rate over this chip's, both on the same kind of evidence (or DeepSeek's
-/// own sustained rate against a given one).
-fn reference_match(ctx: &Context, rate: &Rate) -> Result<Option<f64>, CostError> {
-    let reference = ctx.catalog.model(REFERENCE_MODEL)?;
-    let gpus = reference.gpus.unwrap_or(0) as f64;
-    Ok(match rate {
-        Rate::Given(t) => Some(gpus * reference.sustained_tflops(false) / t),
-        Rate::Calibrated { capability, .. } => {
-            let Ok(h800) = ctx.db.get(&reference.chip) else {
-                return Ok(None);
-            };
-            let p = capability.precision;
-            let theirs = match capability.source {
-                RateSource::Datasheet => evidence::datasheet_capability(h800, p),
-                RateSource::VendorLibrary => {
-                    evidence::vendor_capability(ctx.db, h800, p, ctx.files)
-                }
-                // A portable kernel against the H800's vendor library would not be like for like.
-                RateSource::ChipbenchKernel | RateSource::Given => None,
-            };
-            theirs.map(|c| gpus * c.tflops / capability.tflops)
-        }
-    })
-}
-
-fn method_line(rate: &Rate, p: &Prediction, source: RateSource) -> String {
-    match rate {
-        Rate::Given(t) => {
-            format!("evidence: given sustained rate {t:.1} TFLOP/s per GPU, used as is")
-        }
-        Rate::Calibrated {
-            capability,
-            utilization: Some(u),
-        } => format!(
-            "evidence: {} ({}); utilisation {u:.3} given with --utilization, not calibrated",
-            source.name(),
-            capability.what
-        ),
-        Rate::Calibrated { capability, .. } => format!(
-            "evidence: {} ({}); utilisation {:.3} ({:.3}-{:.3}) calibrated against {} evidence on \
-             the reference runs {}{}",
-            source.name(),
-            capability.what,
-            p.utilization.central,
-            p.utilization.low,
-            p.utilization.high,
-            source.calibration_base().name(),
-            p.runs.join(", "),
-            p.left_out
-                .as_ref()
-                .map(|id| format!(" ({id} left out: it is the run estimated)"))
-                .unwrap_or_default()
-        ),
-    }
-}
-
-/// Parses a count such as `405e9`, `405B`, `15.6T` or `3.3e24`.
-pub fn parse_quantity(name: &str, s: &str) -> Result<f64, CostError> {
+/// Parses a count such as `405e9`, `405B`, `15.6T` or `3.3e24`; `name` is what the error names.
+pub fn parse_quantity(name: &str, s: &str) -> Result<f64, String> {
     let t = s.trim();
     let (num, scale) = match t.chars().last() {
         Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
@@ -592,9 +478,13 @@ pub fn parse_quantity(name: &str, s: &str) -> Result<f64, CostError> {
     let v: f64 = num
         .trim()
         .parse()
-        .map_err(|_| CostError::Input(format!("{name}: {s:?} is not a number")))?;
-    crate::input::positive(name, v * scale).map_err(CostError::Input)
+        .map_err(|_| format!("{name}: {s:?} is not a number"))?;
+    crate::input::positive(name, v * scale)
 }
+
+mod estimate;
+pub use estimate::estimate;
+pub(crate) use estimate::{Estimate, Extrapolation, Reported};
 
 #[cfg(test)]
 mod tests {
@@ -611,82 +501,24 @@ mod tests {
     }
 
     #[test]
-    fn every_reference_run_trains_on_a_known_chip() {
-        let db = Database::load().unwrap();
-        for m in &Catalog::load().unwrap().models {
-            let chip = db.get(&m.chip).unwrap();
-            assert!(chip.memory_gb.is_some(), "{}", m.id);
-        }
+    fn input_errors_name_the_field_not_a_flag() {
+        let e = within(Field::Tflops, 0.0, 1e-6, 1e7).unwrap_err();
+        assert_eq!(e.to_string(), "tflops: must be a positive number, got 0");
+        let e = training_precision(Some(Precision::Fp8)).unwrap_err();
+        assert!(e.to_string().starts_with("precision: fp8:"), "{e}");
     }
 
     #[test]
-    fn a_given_rate_is_used_as_is_and_memory_is_checked() {
-        let (db, tables) = (Database::load().unwrap(), Tables::load().unwrap());
-        let ctx = Context::new(&db, &tables, &[]);
-        let req = Request {
-            compute: Some(Compute::ParamsTokens {
-                active_params: 70e9,
-                tokens: 1e12,
-                total_params: None,
-            }),
-            chip: Some("nvidia-h100-sxm".into()),
-            tflops: Some(100.0),
-            gpus: Some(10),
-            ..Request::default()
-        };
-        let e = estimate(&ctx, &req).unwrap();
-        assert_eq!(e.rate_source, RateSource::Given);
-        assert!((e.gpu_hours.unwrap().central - 4.2e23 / 1e14 / 3600.0).abs() < 1e-3);
-        // 70B x 16 bytes = 1,120 GB: 14 H100s of 80 GB; 10 cannot hold it.
-        assert_eq!(e.memory.as_ref().unwrap().min_gpus, 14.0);
-        assert_eq!(e.gpus_hold_training_state, Some(false));
-        // H100 SXM at $3.99 from the table.
-        assert_eq!(e.price.unwrap().usd_per_gpu_hour, 3.99);
-    }
-
-    #[test]
-    fn bad_input_is_refused() {
-        let (db, tables) = (Database::load().unwrap(), Tables::load().unwrap());
-        let ctx = Context::new(&db, &tables, &[]);
-        let base = Request {
-            compute: Some(Compute::Flops(1e24)),
-            chip: Some("nvidia-h100-sxm".into()),
-            ..Request::default()
-        };
-        for r in [
-            Request {
-                tflops: Some(0.0),
-                ..base.clone()
-            },
-            Request {
-                tflops: Some(f64::NAN),
-                ..base.clone()
-            },
-            Request {
-                utilization: Some(1.5),
-                ..base.clone()
-            },
-            Request {
-                chip: Some("nvidia-h900".into()),
-                ..base.clone()
-            },
-            Request {
-                chip: None,
-                ..base.clone()
-            },
-            Request {
-                with_attention: true,
-                ..base.clone()
-            },
-            Request {
-                state_bytes_per_param: Some(-2.0),
-                ..base.clone()
-            },
-        ] {
-            assert!(
-                matches!(estimate(&ctx, &r), Err(CostError::Input(_))),
-                "{r:?}"
-            );
-        }
+    fn data_errors_name_the_file_entry_and_field() {
+        let e = DataError::new(
+            "data/x.toml",
+            "run \"a\"".into(),
+            "gpu_hours",
+            "must be positive".into(),
+        );
+        assert_eq!(
+            e.to_string(),
+            "data/x.toml: run \"a\": gpu_hours: must be positive"
+        );
     }
 }

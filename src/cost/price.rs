@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::CostError;
+use super::{CostError, DataError, Field};
+
+const PRICES_FILE: &str = "data/prices.toml";
 
 const PRICES_TOML: &str = include_str!("../../data/prices.toml");
 /// Epoch AI: hardware price-performance improves 0.14 orders of magnitude a year; hours in a
@@ -44,27 +46,32 @@ struct PricesFile {
 }
 
 impl Prices {
-    pub fn load() -> Result<Self, CostError> {
+    pub fn load() -> Result<Self, DataError> {
         let file: PricesFile = toml::from_str(PRICES_TOML)
-            .map_err(|e| CostError::Data(format!("data/prices.toml: {e}")))?;
+            .map_err(|e| DataError::parse(PRICES_FILE, e, PRICES_TOML))?;
         for (i, p) in file.price.iter().enumerate() {
+            let entry = || format!("price of {:?}", p.chip);
             if !(p.usd_per_gpu_hour.is_finite() && p.usd_per_gpu_hour > 0.0) {
-                return Err(CostError::Data(format!(
-                    "data/prices.toml: {}: bad price",
-                    p.chip
-                )));
+                return Err(DataError::new(
+                    PRICES_FILE,
+                    entry(),
+                    "usd_per_gpu_hour",
+                    format!("must be a positive number, got {}", p.usd_per_gpu_hour),
+                ));
             }
             if file.price[..i].iter().any(|q| q.chip == p.chip) {
-                return Err(CostError::Data(format!(
-                    "data/prices.toml: {} is listed twice",
-                    p.chip
-                )));
+                return Err(DataError::new(
+                    PRICES_FILE,
+                    entry(),
+                    "chip",
+                    "listed twice".into(),
+                ));
             }
         }
         Ok(Prices { prices: file.price })
     }
 
-    pub fn for_chip(&self, chip: &str) -> Option<&Price> {
+    fn for_chip(&self, chip: &str) -> Option<&Price> {
         self.prices.iter().find(|p| p.chip == chip)
     }
 
@@ -77,9 +84,8 @@ impl Prices {
     ) -> Result<Option<PriceUsed>, CostError> {
         Ok(match (given, chip.and_then(|c| self.for_chip(c))) {
             (Some(p), _) => Some(PriceUsed {
-                usd_per_gpu_hour: crate::input::within("--price", p, 1e-4, 1e4)
-                    .map_err(CostError::Input)?,
-                source: "given (--price)".into(),
+                usd_per_gpu_hour: super::within(Field::Price, p, 1e-4, 1e4)?,
+                source: "given".into(),
             }),
             (None, Some(p)) => Some(PriceUsed {
                 usd_per_gpu_hour: p.usd_per_gpu_hour,

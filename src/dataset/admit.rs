@@ -1,31 +1,37 @@
-//! Admission: what may enter the dataset, where a file goes, adding files and checking the
-//! tree.
+//! Admission: what may enter the dataset, where a file goes, adding files (with their
+//! signatures) and checking the tree.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::tree::{files, walk};
-use crate::model::{RunResult, Status, slug, vendor_name, write_file_atomic};
+use super::signature::{AllowedSigners, Verification, sign, signature_path, verify, verify_bytes};
+use super::tree::{files, strays, walk};
+use crate::model::{
+    RunResult, Status, read_regular, skeleton, slug, vendor_name, write_file_atomic,
+};
 use crate::policy::{Chip, Database, Spec, rated};
 
 /// Throughput may exceed a datasheet figure by this fraction (boost clocks, rounding).
 const TOLERANCE: f64 = 0.05;
 
-/// Figures beyond what the chip can do. The chip comes from the adapter name alone, and a
-/// `device.chip` that disagrees with it is refused; an adapter that maps to no chip is bounded
-/// by the fastest chip in the database, so no figure goes unchecked.
+/// Why a quick run is refused, in one line.
+const QUICK: &str = "a quick run (--quick): its small sizes and short time budget are for a \
+                     first look and for tests, not for the shared dataset";
+
+/// Figures beyond what the chip can do. The chip comes from the adapter name alone (after
+/// Unicode normalisation, so that "NVIDIA\u{a0} H200" is an H200; [`chip_claim`] is the
+/// `device.chip` a file stores against it), and a name that maps to no chip but looks like one
+/// that does is refused. Every record of a chip is bounded by that chip's peak for the unit it
+/// ran on, at its width or wider, never by another unit's or a narrower format's; a record the
+/// chip lists no such peak for is refused. An adapter that maps to no chip is bounded by the
+/// fastest chip in the database, so no figure goes unchecked.
 pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
     let mut out = Vec::new();
     let mapped = db.for_adapter(&r.device.name);
-    if let Some(claimed) = &r.device.chip {
-        if mapped.is_none_or(|c| &c.id != claimed) {
-            out.push(format!(
-                "device.chip {claimed:?} is not the chip the adapter name {:?} maps to ({})",
-                r.device.name,
-                mapped.map_or("none", |c| c.id.as_str())
-            ));
-        }
+    if mapped.is_none() {
+        out.extend(lookalike(db, &r.device.name));
     }
     // Each candidate's spec once per file, not once per record.
     let candidates: Vec<(&Chip, Spec)> = match mapped {
@@ -51,17 +57,24 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
             .iter()
             .filter_map(|(c, spec)| rated(spec, w, r.source).map(|p| (*c, p)))
             .max_by(|a, b| a.1.tflops.total_cmp(&b.1.tflops));
-        if let (Some(tflops), Some((chip, peak))) = (t.tflops, peak) {
-            if tflops > peak.tflops * (1.0 + TOLERANCE) {
-                out.push(format!(
+        match (t.tflops, peak) {
+            (Some(tflops), Some((chip, peak))) if tflops > peak.tflops * (1.0 + TOLERANCE) => out
+                .push(format!(
                     "{at}: {tflops:.1} TFLOP/s on the {} units at {} exceeds the {} {} of {:.1}",
                     peak.unit,
                     w.precision.inputs,
                     whose(chip),
                     peak.label(),
                     peak.tflops
-                ));
-            }
+                )),
+            (Some(_), None) if !w.bandwidth_bound() => out.push(format!(
+                "{at}: {} lists no {} peak for {} work, at its width or wider, to bound it by: \
+                 a figure that cannot be checked is refused",
+                mapped.map_or("no chip in the database", |c| c.name.as_str()),
+                w.unit(r.source),
+                w.precision.arithmetic(w.unit(r.source))
+            )),
+            _ => {}
         }
         // Every record's required traffic, not only bandwidth-bound work's.
         if let Some((chip, bw)) = memory.filter(|(_, bw)| t.gbps > bw * (1.0 + TOLERANCE)) {
@@ -75,11 +88,39 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
     out
 }
 
-/// A result file as every reader of results takes it: valid and plausible, as `dataset add`
-/// would admit it, or one line saying why not. A figure the dataset would refuse never feeds
-/// a report, a classification, a cost or a comparison.
+/// The refusal of an adapter name that maps to no chip but looks like a name that does (the
+/// same letters and digits once confusable characters are read alike): a misspelt or forged
+/// name would otherwise escape that chip's bounds.
+fn lookalike(db: &Database, name: &str) -> Option<String> {
+    let seen = skeleton(name);
+    db.chips
+        .iter()
+        .find_map(|c| {
+            c.wgpu_names
+                .iter()
+                .find(|n| skeleton(n) == seen)
+                .map(|n| (c, n))
+        })
+        .map(|(chip, known)| {
+            format!(
+                "the adapter name {name:?} maps to no chip but looks like {known:?} ({}): a \
+                 lookalike name is refused",
+                chip.id
+            )
+        })
+}
+
+/// A result file as every reader of results takes it: valid, plausible and complete, as
+/// `dataset add` would admit it, or one line saying why not. A figure the dataset would refuse
+/// never feeds a report, a classification, a cost or a comparison.
 pub fn read(db: &Database, path: &Path) -> Result<RunResult, String> {
-    problems(db, path).map_err(|reasons| match reasons.as_slice() {
+    read_with(db, path, false)
+}
+
+/// [`read`], taking an incomplete (interrupted) run too when `allow_incomplete` is set (a
+/// reader's `--allow-incomplete`).
+pub fn read_with(db: &Database, path: &Path, allow_incomplete: bool) -> Result<RunResult, String> {
+    let r = problems(db, path).map_err(|reasons| match reasons.as_slice() {
         [one] if one.starts_with(&path.display().to_string()) => one.clone(),
         [first, ..] => format!(
             "{}: {} problem(s), would not enter the dataset: {first}",
@@ -87,14 +128,57 @@ pub fn read(db: &Database, path: &Path) -> Result<RunResult, String> {
             reasons.len()
         ),
         [] => format!("{}: refused", path.display()),
+    })?;
+    if !r.complete && !allow_incomplete {
+        return Err(format!(
+            "{}: an incomplete (interrupted) run; --allow-incomplete reads it anyway",
+            path.display()
+        ));
+    }
+    Ok(r)
+}
+
+/// Every reason a file cannot be read as a run (invalid or implausible); else the run as
+/// readers take it, its chip as the adapter name maps it ([`as_read`]). `add` refuses more:
+/// incomplete and quick runs, and a stored chip the name does not map to.
+pub fn problems(db: &Database, path: &Path) -> Result<RunResult, Vec<String>> {
+    audited(db, path).map(|(r, _)| r)
+}
+
+/// [`problems`], with where the file's stored `device.chip` disagrees with the mapping
+/// ([`chip_claim`]): `check` warns of it, readers take the mapped chip.
+fn audited(db: &Database, path: &Path) -> Result<(RunResult, Option<String>), Vec<String>> {
+    let (r, mut p) = RunResult::load_checked(path).map_err(|e| vec![e.to_string()])?;
+    p.extend(implausible(db, &r));
+    if !p.is_empty() {
+        return Err(p);
+    }
+    let claim = chip_claim(db, &r);
+    Ok((as_read(db, r), claim))
+}
+
+/// Where the `device.chip` a result stores is not the chip its adapter name maps to: the name
+/// decides. A file from before the mapping (no chip stored) is no disagreement. `add` refuses
+/// such a file; one already in the tree (the chip database changed since) gets a warning
+/// from `check`.
+pub fn chip_claim(db: &Database, r: &RunResult) -> Option<String> {
+    let claimed = r.device.chip.as_ref()?;
+    let mapped = db.for_adapter(&r.device.name);
+    mapped.is_none_or(|c| &c.id != claimed).then(|| {
+        format!(
+            "device.chip {claimed:?} is not the chip the adapter name {:?} maps to ({})",
+            r.device.name,
+            mapped.map_or("none", |c| c.id.as_str())
+        )
     })
 }
 
-/// Every reason a file may not enter the dataset; empty when it may.
-pub fn problems(db: &Database, path: &Path) -> Result<RunResult, Vec<String>> {
-    let (r, mut p) = RunResult::load_checked(path).map_err(|e| vec![e.to_string()])?;
-    p.extend(implausible(db, &r));
-    if p.is_empty() { Ok(r) } else { Err(p) }
+/// A result as every reader takes it: its chip filled in from the mapping, as `run` would
+/// write it today, whatever the file stores (files written before the mapping have none).
+/// Done after the id is verified and never written back: the stored bytes keep their id.
+fn as_read(db: &Database, mut r: RunResult) -> RunResult {
+    r.device.chip = db.for_adapter(&r.device.name).map(|c| c.id.clone());
+    r
 }
 
 /// Where a result belongs: `<vendor>/<device>/<id>.json` under the dataset root.
@@ -107,10 +191,30 @@ pub fn place(root: &Path, r: &RunResult) -> PathBuf {
 /// What `dataset add` did with one file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Added {
-    Stored(PathBuf),
+    /// Stored at this path, with what its signature says.
+    Stored(PathBuf, Verification),
     Duplicate(PathBuf),
     Rejected(Vec<String>),
+    /// Not looked at: the command was interrupted before it.
+    Interrupted,
 }
+
+/// How `dataset add` takes files.
+#[derive(Default)]
+pub struct Admission<'a> {
+    /// The dataset's signers, to say whom a signature verifies.
+    pub signers: AllowedSigners,
+    /// Sign each file with this OpenSSH Ed25519 private key (`--sign KEY`).
+    pub sign_with: Option<&'a Path>,
+    /// Set by Ctrl-C: the file being stored is finished, the rest are left.
+    pub stop: Option<&'a AtomicBool>,
+    /// Told of each file as soon as it is done, so that what was stored is said before an
+    /// interruption.
+    pub each: Option<&'a Progress<'a>>,
+}
+
+/// What `dataset add` tells as each file is done.
+pub type Progress<'a> = dyn Fn(&Path, &Added) + 'a;
 
 /// The ids already in the tree, with their files. Unreadable files are skipped here; `check`
 /// reports them.
@@ -123,43 +227,145 @@ fn ids(root: &Path) -> BTreeMap<String, PathBuf> {
         .collect()
 }
 
-/// Validates each file and stores the valid, complete new ones under `root`, after removing
-/// temporary files that interrupted writes left behind.
-pub fn add(db: &Database, root: &Path, paths: &[PathBuf]) -> Vec<(PathBuf, Added)> {
-    for tmp in stale_temporaries(root) {
+/// Validates each file and stores the valid, complete new ones under `root` with their
+/// signatures (`--sign`, or a `.sig` beside the file), after removing the temporary files of
+/// writes whose process is gone. A directory stands for every result file under it, at any
+/// depth (`.json` regular files: signatures, partial and temporary files are no results), each
+/// with its own outcome.
+pub fn add(
+    db: &Database,
+    root: &Path,
+    paths: &[PathBuf],
+    how: &Admission,
+) -> Vec<(PathBuf, Added)> {
+    for (tmp, _) in temporaries(root).into_iter().filter(|(_, live)| !live) {
         let _ = fs::remove_file(tmp);
     }
     let mut known = ids(root);
+    let paths: Vec<PathBuf> = paths
+        .iter()
+        .flat_map(|p| match p.is_dir().then(|| files(p)) {
+            Some(inside) if !inside.is_empty() => inside,
+            _ => vec![p.clone()],
+        })
+        .collect();
     paths
         .iter()
         .map(|path| {
-            let outcome = match problems(db, path) {
-                Err(reasons) => Added::Rejected(reasons),
-                Ok(r) if !r.complete => Added::Rejected(vec![
-                    "an incomplete (interrupted) run: only complete runs enter the dataset".into(),
-                ]),
-                Ok(r) => match known.get(&r.id) {
-                    Some(existing) => Added::Duplicate(existing.clone()),
-                    None => {
-                        let target = place(root, &r);
-                        match through_link(root, &target)
-                            .map_or_else(|| copy_atomic(path, &target), Err)
-                        {
-                            Ok(()) => {
-                                known.insert(r.id.clone(), target.clone());
-                                Added::Stored(target)
-                            }
-                            Err(e) => Added::Rejected(vec![format!(
-                                "could not write {}: {e}",
-                                target.display()
-                            )]),
-                        }
-                    }
-                },
+            let outcome = if how.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+                Added::Interrupted
+            } else if path.is_dir() {
+                Added::Rejected(vec![format!(
+                    "{}: no result files under it",
+                    path.display()
+                )])
+            } else {
+                add_one(db, root, path, how, &mut known)
             };
+            if let Some(each) = how.each {
+                each(path, &outcome);
+            }
             (path.clone(), outcome)
         })
         .collect()
+}
+
+/// Adds one file, given the ids already in the tree (to which a stored one is added).
+fn add_one(
+    db: &Database,
+    root: &Path,
+    path: &Path,
+    how: &Admission,
+    known: &mut BTreeMap<String, PathBuf>,
+) -> Added {
+    match admit(db, path, how) {
+        Err(reasons) => Added::Rejected(reasons),
+        Ok((r, ..)) if known.contains_key(&r.id) => Added::Duplicate(known[&r.id].clone()),
+        Ok((r, bytes, signature)) => {
+            let target = place(root, &r);
+            match store(root, &target, &bytes, signature.as_ref()) {
+                Ok(()) => {
+                    known.insert(r.id.clone(), target.clone());
+                    Added::Stored(target, signature.map_or(Verification::Unsigned, |s| s.1))
+                }
+                Err(e) => {
+                    Added::Rejected(vec![format!("could not write {}: {e}", target.display())])
+                }
+            }
+        }
+    }
+}
+
+/// A signature to store beside a result: its text and what it says.
+type Signature = (Vec<u8>, Verification);
+
+/// The file at `path` as the dataset would take it: read once, so that the bytes checked are
+/// the bytes stored and signed; its signature, made with `--sign` or found beside it, must
+/// hold over those bytes.
+fn admit(
+    db: &Database,
+    path: &Path,
+    how: &Admission,
+) -> Result<(RunResult, Vec<u8>, Option<Signature>), Vec<String>> {
+    let shown = path.display().to_string();
+    let bytes = read_regular(path).map_err(|e| vec![format!("{shown}: {e}")])?;
+    let (r, mut p) =
+        RunResult::checked_from(bytes.clone(), &shown).map_err(|e| vec![e.to_string()])?;
+    p.extend(implausible(db, &r));
+    p.extend(chip_claim(db, &r));
+    if !p.is_empty() {
+        return Err(p);
+    }
+    if !r.complete {
+        return Err(vec![
+            "an incomplete (interrupted) run: only complete runs enter the dataset".into(),
+        ]);
+    }
+    if r.settings.quick {
+        return Err(vec![QUICK.into()]);
+    }
+    let beside = signature_path(path);
+    let text = match how.sign_with {
+        Some(key) => Some(
+            sign(key, &bytes)
+                .map_err(|e| vec![e.to_string()])?
+                .into_bytes(),
+        ),
+        None if fs::symlink_metadata(&beside).is_ok() => {
+            Some(read_regular(&beside).map_err(|e| vec![format!("{}: {e}", beside.display())])?)
+        }
+        None => None,
+    };
+    let signature = match text {
+        Some(text) => match verify_bytes(&how.signers, &bytes, &text) {
+            Verification::Invalid { reason } => {
+                return Err(vec![format!(
+                    "the signature {}: {reason}",
+                    beside.display()
+                )]);
+            }
+            v => Some((text, v)),
+        },
+        None => None,
+    };
+    Ok((r, bytes, signature))
+}
+
+/// Writes a result and its signature to their place, through no symbolic link.
+fn store(
+    root: &Path,
+    target: &Path,
+    bytes: &[u8],
+    signature: Option<&Signature>,
+) -> std::io::Result<()> {
+    if let Some(e) = through_link(root, target) {
+        return Err(e);
+    }
+    write_file_atomic(target, bytes)?;
+    match signature {
+        Some((text, _)) => write_file_atomic(&signature_path(target), text),
+        None => Ok(()),
+    }
 }
 
 /// The error for a target whose folders under `root` include a symbolic link, which would
@@ -179,28 +385,73 @@ fn through_link(root: &Path, target: &Path) -> Option<std::io::Error> {
     None
 }
 
-/// Copies `from` to `to` through a temporary file in the target directory, then a rename.
-fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
-    write_file_atomic(to, &fs::read(from)?)
+/// Files under `root` that would not be accepted, with their reasons: invalid, incomplete,
+/// quick, misplaced or duplicate runs, entries that are not regular files, signatures that do
+/// not hold or belong to no file, and temporary files of writes (left by an interrupted one,
+/// or of one still running).
+pub fn check(db: &Database, root: &Path) -> Vec<(PathBuf, Vec<String>)> {
+    audit(db, root).problems
 }
 
-/// Files under `root` that would not be accepted, with their reasons; ids that occur twice.
-pub fn check(db: &Database, root: &Path) -> Vec<(PathBuf, Vec<String>)> {
-    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+/// What `dataset check` says of a tree: the problems [`check`] lists, which fail it, and
+/// warnings, which do not.
+#[derive(Debug, Default)]
+pub struct Audit {
+    pub problems: Vec<(PathBuf, Vec<String>)>,
+    /// Valid runs whose stored chip the mapping no longer gives ([`chip_claim`]): readers take
+    /// the mapped one.
+    pub warnings: Vec<(PathBuf, String)>,
+}
+
+/// [`check`], with its warnings.
+pub fn audit(db: &Database, root: &Path) -> Audit {
     let mut bad = Vec::new();
     let mut valid = Vec::new();
+    let mut warnings = Vec::new();
     for path in files(root) {
-        match problems(db, &path) {
+        match audited(db, &path) {
             Err(reasons) => bad.push((path, reasons)),
-            Ok(r) => valid.push((place(root, &r) == path, path, r)),
+            Ok((r, claim)) => {
+                warnings.extend(claim.map(|c| (path.clone(), c)));
+                valid.push((place(root, &r) == path, path, r));
+            }
         }
     }
-    // A file in its place is the original; copies elsewhere are the duplicates.
+    for path in strays(root) {
+        bad.push((path, vec!["not a regular file (a link or a special file): the dataset holds regular files only".into()]));
+    }
+    bad.extend(misplaced_or_repeated(root, valid));
+    bad.extend(signature_problems(root));
+    for (tmp, live) in temporaries(root) {
+        let why = if live {
+            "a temporary file of a write still running (or of a process that took its number)"
+        } else {
+            "a temporary file left by an interrupted write (`dataset add` removes it)"
+        };
+        bad.push((tmp, vec![why.into()]));
+    }
+    Audit {
+        problems: bad,
+        warnings,
+    }
+}
+
+/// Incomplete runs, files not at their place, and second copies of a run: a file in its place
+/// is the original, copies elsewhere are the duplicates.
+fn misplaced_or_repeated(
+    root: &Path,
+    mut valid: Vec<(bool, PathBuf, RunResult)>,
+) -> Vec<(PathBuf, Vec<String>)> {
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut bad = Vec::new();
     valid.sort_by_key(|(placed, path, _)| (!placed, path.clone()));
     for (placed, path, r) in valid {
         let mut reasons = Vec::new();
         if !r.complete {
             reasons.push("an incomplete (interrupted) run".to_string());
+        }
+        if r.settings.quick {
+            reasons.push(QUICK.to_string());
         }
         if !placed {
             let home = place(root, &r);
@@ -215,25 +466,64 @@ pub fn check(db: &Database, root: &Path) -> Vec<(PathBuf, Vec<String>)> {
             bad.push((path, reasons));
         }
     }
-    for tmp in stale_temporaries(root) {
-        bad.push((
-            tmp,
-            vec!["a temporary file left by an interrupted write (`dataset add` removes it)".into()],
-        ));
-    }
     bad
 }
 
-/// Temporary files of atomic writes (`.<name>.<pid>.tmp`) older than ten minutes: a write
-/// takes well under a second, so these were left by a process killed mid-write.
-fn stale_temporaries(root: &Path) -> Vec<PathBuf> {
+/// Signatures under `root` that do not hold over their file, or have no file.
+fn signature_problems(root: &Path) -> Vec<(PathBuf, Vec<String>)> {
+    let none = AllowedSigners::default();
+    walk(root, |e| e.path().extension().is_some_and(|x| x == "sig"))
+        .into_iter()
+        .filter_map(|sig| {
+            let result = sig.with_extension("");
+            let why = if !result.is_file() {
+                "a signature with no result file beside it".to_string()
+            } else {
+                match verify(&none, &result) {
+                    Verification::Invalid { reason } => format!("a signature that {reason}"),
+                    _ => return None,
+                }
+            };
+            Some((sig, vec![why]))
+        })
+        .collect()
+}
+
+/// Temporary files of atomic writes (`.<name>.<pid>.tmp`) under `root`, whatever their age,
+/// each with whether the process that writes it is still alive.
+fn temporaries(root: &Path) -> Vec<(PathBuf, bool)> {
     walk(root, |e| {
         e.file_type().is_ok_and(|t| t.is_file())
             && e.file_name()
                 .to_str()
                 .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
-            && e.metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 600))
     })
+    .into_iter()
+    .map(|p| {
+        let pid = p
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.rsplit('.').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let live = pid.is_some_and(|p| p > 0 && alive(p));
+        (p, live)
+    })
+    .collect()
+}
+
+/// Whether a process with this id exists (it may be another that took the number: such a file
+/// is left for a later `add`, and `check` names it).
+#[cfg(unix)]
+fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn alive(pid: u32) -> bool {
+    pid == std::process::id()
 }

@@ -3,10 +3,24 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Every `.json` result file under `root` (not the index), sorted. A `.json` name that is a
-/// link is listed, so that reading it reports what it points at.
+/// Every `.json` result file under `root`, sorted: regular files only. A link (to a file
+/// outside the tree, or to a copy of another run) or a FIFO is no run; `check` names them
+/// ([`strays`]).
 pub fn files(root: &Path) -> Vec<PathBuf> {
-    walk(root, |e| e.path().extension().is_some_and(|x| x == "json"))
+    walk(root, |e| {
+        is_json(e) && e.file_type().is_ok_and(|t| t.is_file())
+    })
+}
+
+/// The `.json` entries under `root` that are not regular files: links, FIFOs, devices.
+pub(crate) fn strays(root: &Path) -> Vec<PathBuf> {
+    walk(root, |e| {
+        is_json(e) && !e.file_type().is_ok_and(|t| t.is_file())
+    })
+}
+
+fn is_json(e: &fs::DirEntry) -> bool {
+    e.path().extension().is_some_and(|x| x == "json")
 }
 
 /// Every non-directory entry under `root` that `pick` keeps, sorted. Symbolic links to
@@ -31,9 +45,20 @@ pub fn walk(root: &Path, pick: impl Fn(&fs::DirEntry) -> bool) -> Vec<PathBuf> {
     out
 }
 
+/// `path` relative to `root`, with forward slashes: how the index and the export name a file.
+pub(crate) fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// `keep` applied to every item on every core, in order. A panic in one worker is raised again
 /// here, never taken for "no results in that chunk".
-pub fn in_parallel<T: Sync, R: Send>(items: &[T], keep: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+pub(crate) fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    keep: impl Fn(&T) -> Option<R> + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = items.len().div_ceil(threads).max(1);
     let keep = &keep;

@@ -55,7 +55,7 @@ pub fn describe(index: usize, adapter: &Adapter) -> DeviceInfo {
 /// Whether `features` allow timing a pass on the GPU: the pass-boundary timestamps chipbench
 /// takes (`ComputePassTimestampWrites`) need only `TIMESTAMP_QUERY`, not the inside-pass
 /// extension.
-pub fn pass_timestamps(features: Features) -> bool {
+pub(crate) fn pass_timestamps(features: Features) -> bool {
     features.contains(Features::TIMESTAMP_QUERY)
 }
 

@@ -1,5 +1,7 @@
-//! Clocks, power and temperature of the device before and after a run. Today the readings
-//! come from NVIDIA's `nvidia-smi`; elsewhere they are absent, and the result says why.
+//! Clocks, power and temperature of the device before and after a run, and how busy the host
+//! and the GPU were as it began. Today the device readings come from NVIDIA's `nvidia-smi`
+//! (elsewhere they are absent, and the result says why) and the host's load from
+//! `/proc/loadavg`.
 
 use std::process::Command;
 
@@ -7,18 +9,45 @@ use crate::model::{Conditions, Reading};
 
 /// Conditions before a run on an adapter from `vendor_id` at `pci_bus_id` (may be empty).
 pub fn before(vendor_id: u32, pci_bus_id: &str) -> Conditions {
-    match read(vendor_id, pci_bus_id) {
-        Ok(r) => Conditions {
-            source: "nvidia-smi".to_string(),
-            before: Some(r),
-            after: None,
-        },
-        Err(why) => Conditions {
-            source: why,
-            before: None,
-            after: None,
-        },
+    let (source, before) = match read(vendor_id, pci_bus_id) {
+        Ok(r) => ("nvidia-smi".to_string(), Some(r)),
+        Err(why) => (why, None),
+    };
+    Conditions {
+        source,
+        before,
+        after: None,
+        host_load: host_load(),
+        gpu_processes: gpu_processes(vendor_id),
     }
+}
+
+/// The one-minute load average per core, where the platform reports it.
+fn host_load() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    let load: f64 = text.split_whitespace().next()?.parse().ok()?;
+    let cores = std::thread::available_parallelism().ok()?.get() as f64;
+    Some(load / cores).filter(|l| l.is_finite() && *l >= 0.0)
+}
+
+/// How many other processes hold a compute context on an NVIDIA GPU (any GPU of the machine:
+/// `nvidia-smi` lists them by bus id, and a neighbour's work still shares power and memory).
+fn gpu_processes(vendor_id: u32) -> Option<u32> {
+    if vendor_id != 0x10de {
+        return None;
+    }
+    let out = Command::new("nvidia-smi")
+        .args(["--query-compute-apps=pid", "--format=csv,noheader"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let me = std::process::id().to_string();
+    let others = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != me)
+        .count();
+    u32::try_from(others).ok()
 }
 
 /// Adds the reading after the run, when the one before succeeded.

@@ -67,7 +67,7 @@ pub enum Binding<'a> {
 }
 
 /// Workgroups to dispatch, in x, y and z.
-pub type Grid = (u32, u32, u32);
+pub(crate) type Grid = (u32, u32, u32);
 
 /// A compute pipeline with its bind group: all a timed pass needs to dispatch it.
 pub struct Kernel {
@@ -164,7 +164,7 @@ impl Context {
     }
 
     /// Returns the first error the device reported since the last call, if any.
-    pub fn health(&self) -> Result<(), GpuError> {
+    pub(crate) fn health(&self) -> Result<(), GpuError> {
         if let Some(reason) = self.lost.lock().ok().and_then(|l| l.clone()) {
             return Err(GpuError::Lost(reason));
         }
@@ -210,7 +210,7 @@ impl Context {
     }
 
     /// A uniform buffer holding `data`.
-    pub fn uniform(&self, label: &str, data: &[u8]) -> Result<Buffer, GpuError> {
+    pub(crate) fn uniform(&self, label: &str, data: &[u8]) -> Result<Buffer, GpuError> {
         let buf = self.guarded(label, data.len() as u64, || {
             self.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -229,7 +229,7 @@ impl Context {
     }
 
     /// Writes `data` into `buf` from byte `start` (a multiple of 4) on, in chunks.
-    pub fn write_at(&self, buf: &Buffer, start: u64, data: &[u8]) -> Result<(), GpuError> {
+    pub(crate) fn write_at(&self, buf: &Buffer, start: u64, data: &[u8]) -> Result<(), GpuError> {
         for (i, chunk) in data.chunks(READBACK_CHUNK as usize).enumerate() {
             self.queue
                 .write_buffer(buf, start + i as u64 * READBACK_CHUNK, chunk);
@@ -259,7 +259,12 @@ impl Context {
     }
 
     /// Copies `bytes` of `buf` from byte `start` (both multiples of 4) back to the host.
-    pub fn read_at(&self, buf: &Buffer, start: u64, bytes: u64) -> Result<Vec<u8>, GpuError> {
+    pub(crate) fn read_at(
+        &self,
+        buf: &Buffer,
+        start: u64,
+        bytes: u64,
+    ) -> Result<Vec<u8>, GpuError> {
         let mut out = Vec::with_capacity(bytes as usize);
         let staging_size = bytes.min(READBACK_CHUNK);
         let staging = self.guarded("readback", staging_size, || {
@@ -317,62 +322,8 @@ impl Context {
             )));
         }
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = match code {
-            // SAFETY: chipbench's kernels index only inside the buffers they are given (every
-            // workload's tests check this on lavapipe), and their loops have static bounds, so
-            // the runtime checks wgpu would add guard nothing but cost throughput.
-            ShaderCode::Wgsl(source) => unsafe {
-                self.device.create_shader_module_trusted(
-                    wgpu::ShaderModuleDescriptor {
-                        label: Some(name),
-                        source: wgpu::ShaderSource::Wgsl(source.as_str().into()),
-                    },
-                    wgpu::ShaderRuntimeChecks::unchecked(),
-                )
-            },
-            // SAFETY: the module is valid SPIR-V for a compute entry point whose bindings are
-            // those given here; its tests check its output like any other kernel's.
-            ShaderCode::SpirV {
-                words,
-                entry,
-                workgroup,
-            } => unsafe {
-                self.device.create_shader_module_passthrough(
-                    wgpu::ShaderModuleDescriptorPassthrough {
-                        label: Some(name),
-                        entry_points: vec![wgpu::PassthroughShaderEntryPoint {
-                            name: entry.as_str().into(),
-                            workgroup_size: *workgroup,
-                        }]
-                        .into(),
-                        spirv: Some(words.as_slice().into()),
-                        ..Default::default()
-                    },
-                )
-            },
-        };
-        let entries: Vec<wgpu::BindGroupLayoutEntry> = bindings
-            .iter()
-            .enumerate()
-            .map(|(i, b)| wgpu::BindGroupLayoutEntry {
-                binding: i as u32,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty: match b {
-                        Binding::ReadOnly(_) => {
-                            wgpu::BufferBindingType::Storage { read_only: true }
-                        }
-                        Binding::ReadWrite(_) => {
-                            wgpu::BufferBindingType::Storage { read_only: false }
-                        }
-                        Binding::Uniform(_) => wgpu::BufferBindingType::Uniform,
-                    },
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
-            })
-            .collect();
+        let module = self.module(name, code);
+        let entries = layout_entries(bindings);
         let layout = self
             .device
             .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -429,8 +380,49 @@ impl Context {
         })
     }
 
+    /// The shader module: WGSL as a trusted module, or SPIR-V passed through.
+    fn module(&self, name: &str, code: &ShaderCode) -> wgpu::ShaderModule {
+        match code {
+            // SAFETY: chipbench's kernels index only inside the buffers they are given (every
+            // workload's tests check this on lavapipe), and their loops have static bounds, so
+            // the runtime checks wgpu would add guard nothing but cost throughput.
+            ShaderCode::Wgsl(source) => unsafe {
+                self.device.create_shader_module_trusted(
+                    wgpu::ShaderModuleDescriptor {
+                        label: Some(name),
+                        source: wgpu::ShaderSource::Wgsl(source.as_str().into()),
+                    },
+                    wgpu::ShaderRuntimeChecks::unchecked(),
+                )
+            },
+            // SAFETY: the module is valid SPIR-V for a compute entry point whose bindings are
+            // those given here; its tests check its output like any other kernel's.
+            ShaderCode::SpirV {
+                words,
+                entry,
+                workgroup,
+            } => unsafe {
+                self.device.create_shader_module_passthrough(
+                    wgpu::ShaderModuleDescriptorPassthrough {
+                        label: Some(name),
+                        entry_points: vec![wgpu::PassthroughShaderEntryPoint {
+                            name: entry.as_str().into(),
+                            workgroup_size: *workgroup,
+                        }]
+                        .into(),
+                        spirv: Some(words.as_slice().into()),
+                        ..Default::default()
+                    },
+                )
+            },
+        }
+    }
+
     /// Submits `commands` (if any) and waits until the queue is idle.
-    pub fn submit_and_wait(&self, commands: Option<wgpu::CommandBuffer>) -> Result<(), GpuError> {
+    pub(crate) fn submit_and_wait(
+        &self,
+        commands: Option<wgpu::CommandBuffer>,
+    ) -> Result<(), GpuError> {
         let index = self.queue.submit(commands);
         self.wait(Some(index))
     }
@@ -486,5 +478,27 @@ fn one_line(s: &str) -> String {
         .join(" ")
         .chars()
         .take(400)
+        .collect()
+}
+
+/// One storage or uniform buffer entry per binding, in order, for compute.
+fn layout_entries(bindings: &[Binding<'_>]) -> Vec<wgpu::BindGroupLayoutEntry> {
+    bindings
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupLayoutEntry {
+            binding: i as u32,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: match b {
+                    Binding::ReadOnly(_) => wgpu::BufferBindingType::Storage { read_only: true },
+                    Binding::ReadWrite(_) => wgpu::BufferBindingType::Storage { read_only: false },
+                    Binding::Uniform(_) => wgpu::BufferBindingType::Uniform,
+                },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        })
         .collect()
 }

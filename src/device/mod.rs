@@ -15,8 +15,7 @@ pub mod conditions;
 mod context;
 mod timer;
 
-pub use adapters::{
-    DeviceChoice, Discovery, describe, discover, no_adapter_message, pass_timestamps,
-};
-pub use context::{Binding, Context, GpuError, Grid, Kernel, ShaderCode};
-pub use timer::{Iteration, PassTimer};
+pub use adapters::{DeviceChoice, Discovery, describe, discover, no_adapter_message};
+pub use context::{Binding, Context, GpuError, ShaderCode};
+pub(crate) use context::{Grid, Kernel};
+pub use timer::PassTimer;

@@ -9,7 +9,7 @@ use super::{Context, GpuError};
 use crate::model::{Budget, Method, Summary, Timing};
 
 /// Records one iteration of a workload (usually one dispatch) into a compute pass.
-pub type Iteration<'a> = dyn Fn(&mut wgpu::ComputePass<'_>) + 'a;
+pub(crate) type Iteration<'a> = dyn Fn(&mut wgpu::ComputePass<'_>) + 'a;
 
 /// Times passes of repeated iterations on one context.
 pub struct PassTimer<'c> {

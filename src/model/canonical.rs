@@ -110,7 +110,7 @@ fn id_of(value: &Value) -> String {
 
 /// Canonical JSON of any serialisable value, written straight from serde (no `Value` tree):
 /// the same text as [`canonical`] on `serde_json::to_value(x)`, with the top-level `id` left out.
-pub fn id_of_serialize<T: serde::Serialize>(x: &T) -> Result<String, String> {
+pub(crate) fn id_of_serialize<T: serde::Serialize>(x: &T) -> Result<String, String> {
     let mut out = String::with_capacity(64 << 10);
     x.serialize(Canon {
         out: &mut out,
@@ -121,7 +121,7 @@ pub fn id_of_serialize<T: serde::Serialize>(x: &T) -> Result<String, String> {
 }
 
 #[derive(Debug)]
-pub struct SerError(String);
+struct SerError(String);
 
 impl fmt::Display for SerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -95,7 +95,7 @@ impl DeviceInfo {
     }
 
     /// Selection rank for the default device: discrete, then integrated, then virtual, then CPU.
-    pub fn rank(&self) -> u8 {
+    pub(crate) fn rank(&self) -> u8 {
         match self.device_type {
             DeviceKind::DiscreteGpu => 0,
             DeviceKind::IntegratedGpu => 1,
@@ -118,10 +118,85 @@ impl DeviceInfo {
     }
 }
 
-/// A lowercase name safe to use as one path component: letters, digits and single dashes.
+/// The one spelling of an adapter name that is mapped to a chip: Unicode NFKC (full-width
+/// letters, ligatures and compatibility spaces become their plain forms), every format or
+/// otherwise invisible character removed, every kind of white space (no-break spaces, line
+/// separators, ideographic spaces, the blank Hangul fillers) a plain space, runs of spaces
+/// collapsed, the ends trimmed.
+/// Without it "NVIDIA  H200" or "NVIDIA\u{a0}H200" would be a device that maps to no chip and
+/// escapes the H200's datasheet bounds.
+pub(crate) fn normalise_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(name.len());
+    for c in name.nfkc() {
+        let blank =
+            c.is_whitespace() || matches!(c, '\u{115f}' | '\u{1160}' | '\u{2028}' | '\u{2029}');
+        if !blank && (invisible(c) || c.is_control()) {
+            continue;
+        }
+        if blank {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// How a name looks, for telling lookalikes apart from names that are really different: the
+/// normalised name in lower case, Cyrillic and Greek letters that look Latin made Latin, `o`
+/// read as `0` and `i`, `l`, `|` as `1`, and everything that is not a letter or digit dropped.
+/// "NVIDIA H2OO", "NVIDlA-H200" and "NVIDIA Н200" (a Cyrillic Н) all look like "NVIDIA H200";
+/// "NVIDIA H20" does not.
+pub fn skeleton(name: &str) -> String {
+    normalise_name(name)
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'а' | 'α' => 'a',
+            'в' | 'β' => 'b',
+            'с' | 'ϲ' => 'c',
+            'е' | 'ε' => 'e',
+            'н' | 'η' => 'h',
+            'к' | 'κ' => 'k',
+            'м' | 'μ' => 'm',
+            'п' | 'ν' => 'n',
+            'р' | 'ρ' => 'p',
+            'т' | 'τ' => 't',
+            'х' | 'χ' => 'x',
+            'у' | 'γ' => 'y',
+            'o' | 'о' | 'ο' => '0',
+            'i' | 'l' | '|' | 'і' | 'ι' => '1',
+            c => c,
+        })
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+/// Characters that render as nothing or change how the text around them renders: Unicode
+/// format characters (zero-width spaces and joiners, direction marks, embeddings and isolates,
+/// the Arabic letter mark, word joiners, invisible operators, the byte-order mark, interlinear
+/// annotation, tags), fillers that draw nothing (Hangul fillers, the combining grapheme
+/// joiner, Khmer inherent vowels, Mongolian separators), variation selectors, and the line
+/// and paragraph separators.
+pub fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{0600}'..='\u{0605}' | '\u{06dd}' | '\u{070f}'
+        | '\u{08e2}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}' | '\u{180b}'..='\u{180f}'
+        | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}'
+        | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}'
+        | '\u{110bd}' | '\u{110cd}' | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e007f}' | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// A lowercase name safe to use as one path component: letters, digits and single dashes, from
+/// the normalised name (so that a full-width name lands where its plain spelling does).
 pub fn slug(s: &str) -> String {
     let mut out = String::new();
-    for c in s.chars() {
+    for c in normalise_name(s).chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
         } else if !out.ends_with('-') {
@@ -138,7 +213,7 @@ pub fn slug(s: &str) -> String {
 }
 
 /// A short lowercase vendor name for paths, from the PCI vendor id.
-pub fn vendor_name(vendor_id: u32) -> String {
+pub(crate) fn vendor_name(vendor_id: u32) -> String {
     match vendor_id {
         0x10de => "nvidia".into(),
         0x1002 | 0x1022 => "amd".into(),
@@ -165,6 +240,31 @@ mod tests {
         );
         assert_eq!(slug("///"), "unknown");
         assert!(slug(&"x".repeat(500)).len() <= 64);
+    }
+
+    #[test]
+    fn lookalike_spellings_normalise_to_one_name() {
+        for odd in [
+            "NVIDIA  H200",
+            " NVIDIA H200 ",
+            "NVIDIA\u{a0}H200",
+            "NVIDIA\u{3164}H200",
+            "NVIDIA \u{2066}H200\u{2069}",
+            "NVIDIA\u{61c} H200",
+            "NVIDIA \u{34f}H200",
+            "NVIDIA\u{2028}H200",
+            "NVIDIA \u{e0041}H200",
+            "NVIDIA\u{3000}H200",
+            "ＮＶＩＤＩＡ Ｈ２００",
+            "NVIDIA\tH200",
+        ] {
+            assert_eq!(normalise_name(odd), "NVIDIA H200", "{odd:?}");
+        }
+        assert_eq!(slug("ＮＶＩＤＩＡ Ｈ２００"), "nvidia-h200");
+        assert_eq!(skeleton("NVIDIA H2OO"), skeleton("NVIDIA H200"));
+        assert_eq!(skeleton("NVIDlA-H200"), skeleton("nvidia h200"));
+        assert_eq!(skeleton("NVIDIA \u{41d}200"), skeleton("NVIDIA H200"));
+        assert_ne!(skeleton("NVIDIA H20"), skeleton("NVIDIA H200"));
     }
 
     #[test]

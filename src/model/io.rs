@@ -8,12 +8,12 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 /// No honest result file comes near this; larger ones are refused unread.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// The bytes of the file at `path`, or why they cannot be read: missing, not a regular file
 /// (checked before it is opened, so a FIFO cannot block), or over [`MAX_FILE_BYTES`] (read at
 /// most one byte past the cap, whatever the metadata said).
-pub fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
     let meta = fs::metadata(path).map_err(|e| e.to_string())?;
     if !meta.is_file() {
         return Err("not a regular file".to_string());
@@ -61,6 +61,78 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     written
+}
+
+/// Why a command's output may not go where it was asked to.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{0} is an input of this command; not replacing it with the output")]
+    Input(String),
+    #[error("{0} exists and is not a regular file; not replacing it")]
+    NotRegular(String),
+    #[error("{path} exists and is not {kind} chipbench wrote; not replacing it (--force would)")]
+    Foreign { path: String, kind: &'static str },
+}
+
+/// Whether `out` may receive a command's output: it does not exist; or it is a regular file
+/// (not a link, FIFO, device or directory), none of `inputs` (a file read, or inside a
+/// directory read), and either `ours` recognises it as an earlier output of the same kind
+/// (`kind` names that kind in the error) or `force` is given. Inputs are never replaced, not
+/// even with `force`: `report x.json --out x.json` would turn the result into its report.
+pub fn guard_output(
+    out: &Path,
+    inputs: &[&Path],
+    kind: &'static str,
+    ours: impl FnOnce(&Path) -> bool,
+    force: bool,
+) -> Result<(), OutputError> {
+    let shown = || out.display().to_string();
+    let Ok(meta) = fs::symlink_metadata(out) else {
+        return Ok(());
+    };
+    if !meta.file_type().is_file() {
+        return Err(OutputError::NotRegular(shown()));
+    }
+    let canonical = fs::canonicalize(out).ok();
+    let is_input = |input: &&Path| match (fs::metadata(input), &canonical) {
+        (Ok(m), Some(c)) if m.is_dir() => fs::canonicalize(input).is_ok_and(|d| c.starts_with(d)),
+        (Ok(m), _) => same_file(&m, &meta),
+        _ => false,
+    };
+    if inputs.iter().any(is_input) {
+        return Err(OutputError::Input(shown()));
+    }
+    if force || ours(out) {
+        Ok(())
+    } else {
+        Err(OutputError::Foreign {
+            path: shown(),
+            kind,
+        })
+    }
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
+}
+
+/// Whether the file at `path` begins as `new` does: its first line where that is at least 16
+/// bytes, else its first 32 bytes; at most 128. How a report recognises an earlier report of
+/// the same format (the same title, CSV header or JSON opening) without knowing the format.
+pub fn same_beginning(path: &Path, new: &[u8]) -> bool {
+    let line = new.iter().position(|&b| b == b'\n').unwrap_or(new.len());
+    let n = if line >= 16 { line } else { 32 }.min(128).min(new.len());
+    let mut head = vec![0; n];
+    fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == new[..n])
 }
 
 #[cfg(test)]
@@ -127,5 +199,49 @@ mod tests {
         write_file_atomic(&file, b"one").unwrap();
         write_file_atomic(&file, b"two").unwrap();
         assert_eq!(fs::read(&file).unwrap(), b"two");
+    }
+
+    #[test]
+    fn outputs_replace_only_earlier_outputs_of_their_kind() {
+        let dir = scratch("guard");
+        let input = dir.join("in.json");
+        fs::write(&input, b"{\"schema\": \"chipbench/result\"}").unwrap();
+        let notes = dir.join("notes.txt");
+        fs::write(&notes, b"my notes").unwrap();
+        let report = dir.join("report.md");
+        fs::write(&report, b"# chipbench report\n\nold").unwrap();
+        let new = b"# chipbench report\n\nnew";
+        let guard = |out: &Path, force| {
+            guard_output(
+                out,
+                &[&input],
+                "a report",
+                |p| same_beginning(p, new),
+                force,
+            )
+        };
+        assert!(guard(&dir.join("new.md"), false).is_ok());
+        assert!(guard(&report, false).is_ok());
+        assert!(matches!(
+            guard(&notes, false),
+            Err(OutputError::Foreign { .. })
+        ));
+        assert!(guard(&notes, true).is_ok());
+        assert!(matches!(guard(&input, true), Err(OutputError::Input(_))));
+        let inside = guard_output(&input, &[&dir], "a report", |_| true, true);
+        assert!(matches!(inside, Err(OutputError::Input(_))));
+        #[cfg(unix)]
+        {
+            let link = dir.join("link.md");
+            std::os::unix::fs::symlink(&report, &link).unwrap();
+            assert!(matches!(
+                guard(&link, true),
+                Err(OutputError::NotRegular(_))
+            ));
+            assert!(matches!(
+                guard(Path::new("/dev/null"), true),
+                Err(OutputError::NotRegular(_))
+            ));
+        }
     }
 }

@@ -79,7 +79,7 @@ impl Numeric {
         }
     }
 
-    pub fn is_half(self) -> bool {
+    pub(crate) fn is_half(self) -> bool {
         self == Numeric::F16
     }
 }

@@ -6,25 +6,33 @@
 //! layer fills [`WorkloadRecord`]s, and `run` joins them.
 
 pub mod canonical;
+mod case;
 mod check;
 pub mod conditions;
 mod device;
 pub mod host;
 pub mod io;
 mod kinds;
+pub mod noise;
 pub mod result;
 pub mod timing;
 pub mod tolerance;
 
+pub use case::Case;
+pub(crate) use case::{CaseKey, Shape};
 pub use check::Check;
-pub use conditions::{Conditions, Reading};
-pub use device::{CoopMatrixConfig, DeviceInfo, DeviceKind, GpuLimits, slug, vendor_name};
-pub use host::Host;
-pub use io::{MAX_FILE_BYTES, read_regular, write_file_atomic};
+pub(crate) use conditions::{Conditions, Reading};
+pub(crate) use device::{CoopMatrixConfig, GpuLimits, normalise_name, vendor_name};
+pub use device::{DeviceInfo, DeviceKind, invisible, skeleton, slug};
+pub(crate) use host::Host;
+pub(crate) use io::read_regular;
+pub use io::{guard_output, same_beginning, write_file_atomic};
 pub use kinds::{KernelFamily, Numeric, Precision, Unit};
-pub use result::{
-    BANDWIDTH_BOUND_INTENSITY, RunResult, SCHEMA, SchemaError, Settings, Source, Status,
-    Throughput, Tool, VERSION, WORKLOADS, WorkloadRecord, bandwidth_bound, copy_bandwidth,
-    measured_peak,
+pub(crate) use result::{
+    Ceiling, SCHEMA, SchemaError, Settings, Tool, VERSION, copy_bandwidth, measured_peak,
 };
-pub use timing::{Budget, Method, Summary, Timing, median};
+pub use result::{
+    RunResult, Source, Status, Throughput, WORKLOADS, WorkloadRecord, bandwidth_bound,
+};
+pub use timing::{Budget, Method, median};
+pub(crate) use timing::{Summary, Timing};

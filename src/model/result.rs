@@ -15,11 +15,11 @@ use super::canonical;
 use super::io::{read_regular, write_file_atomic};
 use super::{
     Budget, Check, Conditions, DeviceInfo, Host, KernelFamily, Numeric, Precision, Summary, Timing,
-    Unit,
+    Unit, invisible,
 };
 
-pub const SCHEMA: &str = "chipbench/result";
-pub const VERSION: u32 = 1;
+pub(crate) const SCHEMA: &str = "chipbench/result";
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
@@ -38,13 +38,37 @@ pub enum SchemaError {
 }
 
 /// Which program produced the numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     /// chipbench's own WGSL kernels.
     Chipbench,
     /// A vendor library measured on the same machine, as a ceiling to compare against.
     VendorLibrary,
+}
+
+impl Source {
+    /// The name files and outputs use: `chipbench`, `vendor-library`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Chipbench => "chipbench",
+            Source::VendorLibrary => "vendor-library",
+        }
+    }
+
+    /// The source in a sentence: "chipbench's portable kernel", "the vendor library".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Source::Chipbench => "chipbench's portable kernel",
+            Source::VendorLibrary => "the vendor library",
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,50 +131,74 @@ impl Throughput {
 /// Below this many FLOPs per byte of required traffic a workload is bound by memory bandwidth
 /// on any processor (GPU ridge points are 10 FLOP/byte or more, CPUs' about 5), so its figure
 /// is GB/s: copies, decode attention, matrix-vector products.
-pub const BANDWIDTH_BOUND_INTENSITY: f64 = 2.0;
+pub(crate) const BANDWIDTH_BOUND_INTENSITY: f64 = 2.0;
 
 /// Whether work of `flops` over `bytes` of traffic is measured in GB/s rather than TFLOP/s.
 pub fn bandwidth_bound(flops: f64, bytes: f64) -> bool {
     flops < BANDWIDTH_BOUND_INTENSITY * bytes
 }
 
-/// The best copy bandwidth among `records`, in GB/s: the ceiling bandwidth-bound work is
-/// compared with.
-pub fn copy_bandwidth<'a>(records: impl IntoIterator<Item = &'a WorkloadRecord>) -> Option<f64> {
+/// The best copy bandwidth among `records`: the ceiling bandwidth-bound work is compared
+/// with.
+pub(crate) fn copy_bandwidth<'a>(
+    records: impl IntoIterator<Item = &'a WorkloadRecord>,
+) -> Option<crate::quantity::Quantity> {
     records
         .into_iter()
         .filter(|r| r.workload == "copy" && r.status == Status::Ok)
-        .filter_map(|r| r.headline().map(|(v, _)| v))
-        .max_by(f64::total_cmp)
+        .filter_map(WorkloadRecord::figure)
+        .max_by(|a, b| a.value.total_cmp(&b.value))
+}
+
+/// The ceiling a figure is set against in the run that measured it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ceiling {
+    /// The copy bandwidth, for bandwidth-bound work.
+    Copy,
+    /// The matrix-peak loop, for work on the matrix units.
+    MatrixPeak,
+    /// The FMA loop, for work on the vector units.
+    FmaPeak,
+}
+
+impl Ceiling {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ceiling::Copy => "copy",
+            Ceiling::MatrixPeak => "matrix peak",
+            Ceiling::FmaPeak => "FMA peak",
+        }
+    }
 }
 
 /// The measured ceiling of a compute-bound record, from `records` of the same run: for work on
 /// the matrix units the matrix-peak loop at the same operand and accumulator formats, for work
-/// on the vector units the FMA loop at the same input format; with its label ("matrix peak",
-/// "FMA peak"). None for the ceilings themselves, for bandwidth-bound work, or without one.
-pub fn measured_peak<'a>(
+/// on the vector units the FMA loop at the same input format. None for the ceilings
+/// themselves, for bandwidth-bound work, or without one.
+pub(crate) fn measured_peak<'a>(
     records: impl IntoIterator<Item = &'a WorkloadRecord> + Clone,
     r: &WorkloadRecord,
     source: Source,
-) -> Option<(f64, &'static str)> {
+) -> Option<(crate::quantity::Quantity, Ceiling)> {
     if r.bandwidth_bound() || matches!(r.workload.as_str(), "fma" | "matrix-peak") {
         return None;
     }
-    let (ceiling, label) = match r.unit(source) {
-        Unit::Matrix => ("matrix-peak", "matrix peak"),
-        Unit::Vector => ("fma", "FMA peak"),
+    let ceiling = match r.unit(source) {
+        Unit::Matrix => Ceiling::MatrixPeak,
+        Unit::Vector => Ceiling::FmaPeak,
     };
     let vector_format = r.precision.arithmetic(Unit::Vector);
     records
         .into_iter()
-        .filter(|c| c.workload == ceiling && c.status == Status::Ok)
+        .filter(|c| c.status == Status::Ok)
         .filter(|c| match ceiling {
-            "fma" => c.precision.inputs == vector_format,
-            _ => c.precision == r.precision,
+            Ceiling::FmaPeak => c.workload == "fma" && c.precision.inputs == vector_format,
+            _ => c.workload == "matrix-peak" && c.precision == r.precision,
         })
-        .filter_map(|c| c.headline().map(|(v, _)| v))
-        .max_by(f64::total_cmp)
-        .map(|v| (v, label))
+        .filter_map(WorkloadRecord::figure)
+        .max_by(|a, b| a.value.total_cmp(&b.value))
+        .map(|v| (v, ceiling))
 }
 
 /// One variant of one workload at one shape.
@@ -180,6 +228,11 @@ pub struct WorkloadRecord {
 }
 
 impl WorkloadRecord {
+    /// The number of timing samples the record carries.
+    fn sample_count(&self) -> usize {
+        self.timing.as_ref().map_or(0, |t| t.samples_ns.len())
+    }
+
     /// Whether this record's figure is GB/s (see [`bandwidth_bound`]).
     pub fn bandwidth_bound(&self) -> bool {
         bandwidth_bound(self.flops_per_iter, self.bytes_per_iter)
@@ -224,23 +277,23 @@ impl WorkloadRecord {
             .join(" ")
     }
 
-    /// This record's GB/s over `copy_gbps`, the copy bandwidth of the same run, for
+    /// This record's bandwidth over `copy`, the copy bandwidth of the same run, for
     /// bandwidth-bound work other than the copy itself; none for the copy, for work measured
     /// in TFLOP/s, or without a copy.
-    pub fn copy_share(&self, copy_gbps: Option<f64>) -> Option<f64> {
-        match self.headline() {
-            Some((gbps, "GB/s")) if self.workload != "copy" => copy_gbps.map(|copy| gbps / copy),
-            _ => None,
-        }
+    pub(crate) fn copy_share(&self, copy: Option<crate::quantity::Quantity>) -> Option<f64> {
+        let f = self.figure()?;
+        (f.unit == crate::quantity::Unit::BytePerSecond && self.workload != "copy")
+            .then_some(copy.map(|c| f.value / c.value))?
     }
 
-    /// The figure that matters and its unit: GB/s for bandwidth-bound work, else TFLOP/s.
+    /// The figure that matters, with its unit: bytes/s for bandwidth-bound work, else FLOP/s.
     /// Absent without a throughput (a case that did not run or did not pass).
-    pub fn headline(&self) -> Option<(f64, &'static str)> {
+    pub fn figure(&self) -> Option<crate::quantity::Quantity> {
+        use crate::quantity::{Quantity, Unit};
         let t = self.throughput.as_ref()?;
         Some(match t.tflops {
-            Some(tf) if !self.bandwidth_bound() => (tf, "TFLOP/s"),
-            _ => (t.gbps, "GB/s"),
+            Some(tf) if !self.bandwidth_bound() => Quantity::new(tf * 1e12, Unit::FlopPerSecond),
+            _ => Quantity::new(t.gbps * 1e9, Unit::BytePerSecond),
         })
     }
 }
@@ -263,11 +316,15 @@ pub struct RunResult {
     pub settings: Settings,
     pub workloads: Vec<WorkloadRecord>,
     pub contributor: Option<String>,
+    /// What the run warned about as it ended (see [`super::noise`]); absent in files written
+    /// before warnings were recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl RunResult {
     /// SHA-256 (hex) of the canonical JSON of everything but `id`.
-    pub fn content_id(&self) -> String {
+    fn content_id(&self) -> String {
         canonical::id_of_serialize(self).expect("result serialises")
     }
 
@@ -279,6 +336,72 @@ impl RunResult {
     /// Every way this result breaks the schema's rules; empty when it is valid.
     pub fn problems(&self) -> Vec<String> {
         self.problems_given(&self.content_id())
+    }
+
+    /// What no run produces: a time before chipbench or in the future, impossible host
+    /// figures, records that contradict the source, no records or too many, too many samples.
+    fn run_problems(&self) -> Vec<String> {
+        let mut p: Vec<String> = [
+            time_problem(&self.created_at),
+            host_problem(&self.host),
+            source_problem(self),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if self.workloads.is_empty() || self.workloads.len() > MAX_RECORDS {
+            p.push(format!(
+                "a result holds 1 to {MAX_RECORDS} workload records, not {}",
+                self.workloads.len()
+            ));
+        }
+        let samples: usize = self
+            .workloads
+            .iter()
+            .map(WorkloadRecord::sample_count)
+            .sum();
+        if self.warnings.len() > MAX_WARNINGS {
+            p.push(format!(
+                "{} warnings; a run records at most {MAX_WARNINGS}",
+                self.warnings.len()
+            ));
+        }
+        if samples > MAX_SAMPLES_PER_FILE {
+            p.push(format!(
+                "{samples} timing samples in all; a run produces at most {MAX_SAMPLES_PER_FILE}"
+            ));
+        }
+        p
+    }
+
+    /// Every text in the file, whatever its field: no control characters (newlines, escapes)
+    /// and no invisible format characters (zero-width spaces, direction marks), which could
+    /// forge output or make a device name map to no chip; none longer than [`MAX_TEXT_BYTES`].
+    fn text_problems(&self) -> Vec<String> {
+        // The samples hold no text, and are most of a file: walk a copy without them.
+        let mut light = self.clone();
+        for t in light.workloads.iter_mut().filter_map(|w| w.timing.as_mut()) {
+            t.samples_ns = Vec::new();
+        }
+        let mut p = Vec::new();
+        let value = serde_json::to_value(&light).expect("result serialises");
+        texts(&value, &mut Vec::new(), &mut |at, text| {
+            if text.chars().any(|c| c.is_control() || invisible(c)) {
+                p.push(format!(
+                    "{} {:?} holds control or invisible characters, which could forge output",
+                    field_name(at),
+                    text.chars().take(40).collect::<String>()
+                ));
+            }
+            if text.len() > MAX_TEXT_BYTES {
+                p.push(format!(
+                    "{} is {} bytes long; no text in a result may exceed {MAX_TEXT_BYTES}",
+                    field_name(at),
+                    text.len()
+                ));
+            }
+        });
+        p
     }
 
     /// [`RunResult::problems`], with the content id already computed.
@@ -293,29 +416,8 @@ impl RunResult {
         if self.id != content_id {
             p.push("id is not the SHA-256 of the content (edited after it was written?)".into());
         }
-        if chrono::DateTime::parse_from_rfc3339(&self.created_at).is_err() {
-            p.push(format!(
-                "created_at {:?} is not an RFC 3339 time",
-                self.created_at
-            ));
-        }
-        // Every text in the file, whatever its field: no control characters (newlines,
-        // escapes) and no invisible format characters (zero-width spaces, direction marks),
-        // which could forge output or make a device name map to no chip.
-        let mut texts = Vec::new();
-        strings(
-            &serde_json::to_value(self).expect("result serialises"),
-            "",
-            &mut texts,
-        );
-        for (field, text) in texts {
-            if text.chars().any(|c| c.is_control() || invisible(c)) {
-                p.push(format!(
-                    "{field} {:?} holds control or invisible characters, which could forge output",
-                    text.chars().take(40).collect::<String>()
-                ));
-            }
-        }
+        p.extend(self.run_problems());
+        p.extend(self.text_problems());
         if let Some(why) = settings_problem(&self.settings.budget) {
             p.push(why);
         }
@@ -327,16 +429,48 @@ impl RunResult {
                 p.push(format!("conditions.{when}: {why}"));
             }
         }
+        let c = &self.conditions;
+        if c.host_load
+            .is_some_and(|l| !(l.is_finite() && (0.0..=1e3).contains(&l)))
+            || c.gpu_processes.is_some_and(|n| n > 100_000)
+        {
+            p.push(
+                "conditions: a host load of 0 to 1,000 per core, at most 100,000 GPU processes"
+                    .into(),
+            );
+        }
         for (i, w) in self.workloads.iter().enumerate() {
             let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
             workload_problems(w, &at, &mut p);
             let defined = super::tolerance::expected(self.source, w);
-            if let (Some(c), Some(t), Status::Ok) = (&w.check, defined, w.status)
-                && (c.tolerance - t).abs() > 1e-12 * t.max(1e-300)
+            match (&w.check, defined, w.status) {
+                (Some(c), Some(t), Status::Ok)
+                    if (c.tolerance - t).abs() > 1e-12 * t.max(1e-300) =>
+                {
+                    p.push(format!(
+                        "{at}: the check's tolerance {:e} is not the {t:e} this variant defines",
+                        c.tolerance
+                    ))
+                }
+                (_, None, Status::Ok) => p.push(format!(
+                    "{at}: no {} variant {:?} of {} with {} inputs defines a tolerance, so its \
+                     check cannot be judged",
+                    self.source.name(),
+                    w.variant,
+                    w.workload,
+                    w.precision.inputs
+                )),
+                _ => {}
+            }
+            if let Some(t) = &w.timing
+                && (t.samples_ns.len() > MAX_SAMPLES_PER_CASE
+                    || t.samples_ns.len() > self.settings.budget.max_passes)
             {
                 p.push(format!(
-                    "{at}: the check's tolerance {:e} is not the {t:e} this variant defines",
-                    c.tolerance
+                    "{at}: {} samples, more than the {} passes its budget allows (at most \
+                     {MAX_SAMPLES_PER_CASE})",
+                    t.samples_ns.len(),
+                    self.settings.budget.max_passes
                 ));
             }
             // chipbench's kernels are known: a recorded unit must be the one they run on.
@@ -384,6 +518,17 @@ impl RunResult {
         Ok((result, problems))
     }
 
+    /// [`RunResult::load_checked`] over bytes already read, so that what is checked is what a
+    /// caller then stores or verifies; `shown` names them in errors.
+    pub(crate) fn checked_from(
+        bytes: Vec<u8>,
+        shown: &str,
+    ) -> Result<(RunResult, Vec<String>), SchemaError> {
+        let (result, id) = Self::parse_bytes(bytes, shown)?;
+        let problems = result.problems_given(&id);
+        Ok((result, problems))
+    }
+
     /// Reads and parses a result file (size cap, UTF-8, schema, version, fields) without
     /// checking its content rules; [`RunResult::problems`] lists those.
     pub fn load(path: &Path) -> Result<RunResult, SchemaError> {
@@ -397,9 +542,16 @@ impl RunResult {
             message,
         };
         let bytes = read_regular(path).map_err(read_err)?;
-        let text = String::from_utf8(bytes).map_err(|_| read_err("not UTF-8 text".into()))?;
+        Self::parse_bytes(bytes, &shown)
+    }
+
+    fn parse_bytes(bytes: Vec<u8>, shown: &str) -> Result<(RunResult, String), SchemaError> {
+        let text = String::from_utf8(bytes).map_err(|_| SchemaError::Read {
+            path: shown.to_string(),
+            message: "not UTF-8 text".into(),
+        })?;
         Self::parse_with_id(&text).map_err(|message| SchemaError::Format {
-            path: shown,
+            path: shown.to_string(),
             message,
         })
     }
@@ -447,9 +599,10 @@ impl<'de> Deserialize<'de> for UniqueKeys {
             ) -> Result<UniqueKeys, A::Error> {
                 let mut keys = std::collections::HashSet::new();
                 while let Some(k) = m.next_key::<String>()? {
-                    if !keys.insert(k.clone()) {
+                    if keys.contains(&k) {
                         return Err(serde::de::Error::custom(format!("duplicate key {k:?}")));
                     }
+                    keys.insert(k);
                     m.next_value::<UniqueKeys>()?;
                 }
                 Ok(UniqueKeys)
@@ -506,43 +659,121 @@ fn header_problem(text: &str) -> Option<String> {
     }
 }
 
-/// Every string in `v` with its path.
-fn strings(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+/// One step of the way to a value in a JSON document: an object key or an array index.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Calls `found` with every text in `v` and the way to it; the way is spelt out only by
+/// [`field_name`], for the texts that turn out to be wrong.
+fn texts<'a>(v: &'a Value, at: &mut Vec<Step<'a>>, found: &mut impl FnMut(&[Step], &str)) {
     match v {
-        Value::String(s) => out.push((path.to_string(), s.clone())),
+        Value::String(s) => found(at, s),
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                strings(x, &format!("{path}[{i}]"), out);
+                at.push(Step::Index(i));
+                texts(x, at, found);
+                at.pop();
             }
         }
         Value::Object(m) => {
             for (k, x) in m {
-                let sub = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                strings(x, &sub, out);
+                at.push(Step::Key(k));
+                texts(x, at, found);
+                at.pop();
             }
         }
         _ => {}
     }
 }
 
-/// Unicode format characters that render as nothing: zero-width spaces and joiners,
-/// direction marks and overrides, word joiners, the byte-order mark.
-fn invisible(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}')
+/// A field's name as errors print it: `workloads[3].reason`.
+fn field_name(at: &[Step]) -> String {
+    let mut name = String::new();
+    for step in at {
+        match step {
+            Step::Key(k) if name.is_empty() => name.push_str(k),
+            Step::Key(k) => {
+                name.push('.');
+                name.push_str(k);
+            }
+            Step::Index(i) => name.push_str(&format!("[{i}]")),
+        }
+    }
+    name
 }
 
 /// A timing budget no run could have used.
 fn settings_problem(b: &super::timing::Budget) -> Option<String> {
     let sane = |x: f64| x.is_finite() && (0.0..=3.6e6).contains(&x);
-    (!(sane(b.warmup_ms)
+    if !(sane(b.warmup_ms)
         && sane(b.per_case_ms)
         && sane(b.target_pass_ms)
-        && b.target_pass_ms >= 0.01))
-        .then(|| "settings.budget: times must be between 0.01 ms and an hour".to_string())
+        && b.target_pass_ms >= 0.01)
+    {
+        return Some("settings.budget: times must be between 0.01 ms and an hour".to_string());
+    }
+    (b.min_passes == 0 || b.min_passes > b.max_passes || b.max_passes > MAX_SAMPLES_PER_CASE)
+        .then(|| {
+            format!(
+                "settings.budget: passes must be 1 <= min_passes <= max_passes <= {MAX_SAMPLES_PER_CASE}"
+            )
+        })
+}
+
+/// A `created_at` that is not an RFC 3339 time, or one no run can have: before chipbench
+/// existed, or more than a day ahead of this machine's clock (time zones and skew allowed for).
+fn time_problem(created_at: &str) -> Option<String> {
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(created_at) else {
+        return Some(format!("created_at {created_at:?} is not an RFC 3339 time"));
+    };
+    let earliest = chrono::DateTime::parse_from_rfc3339(EARLIEST).expect("a valid time");
+    let latest = chrono::Utc::now() + chrono::Duration::days(1);
+    (t < earliest || t > latest).then(|| {
+        format!("created_at {created_at} is before chipbench existed ({EARLIEST}) or in the future")
+    })
+}
+
+/// Host figures no machine has: no cores or more than any server, memory below what can run
+/// a GPU driver or above any machine's, an empty OS or architecture.
+fn host_problem(h: &super::Host) -> Option<String> {
+    let memory_ok = h
+        .memory_bytes
+        .is_none_or(|m| (MIN_HOST_MEMORY..=MAX_HOST_MEMORY).contains(&m));
+    (!(1..=MAX_CORES).contains(&h.cores) || !memory_ok || h.os.is_empty() || h.arch.is_empty())
+        .then(|| {
+            format!(
+                "host: 1 to {MAX_CORES} cores, {MIN_HOST_MEMORY} to {MAX_HOST_MEMORY} bytes of \
+                 memory, and a named OS and architecture"
+            )
+        })
+}
+
+/// A file whose records contradict its `source`: chipbench's kernels in a vendor-library file
+/// or the other way round (a relabelled file would be bounded as the other kind), or a tool
+/// that did not write that kind of file.
+fn source_problem(r: &RunResult) -> Option<String> {
+    let vendor_family = |w: &WorkloadRecord| w.family == Some(KernelFamily::VendorLibrary);
+    let (tool_ok, records_ok) = match r.source {
+        Source::Chipbench => (
+            r.tool.name == "chipbench",
+            !r.workloads.iter().any(vendor_family),
+        ),
+        Source::VendorLibrary => (
+            r.tool.name != "chipbench",
+            r.workloads
+                .iter()
+                .all(|w| w.family.is_none() || vendor_family(w)),
+        ),
+    };
+    (!(tool_ok && records_ok)).then(|| {
+        format!(
+            "source {} contradicts its tool ({:?}) or the kernel family of its records",
+            r.source.name(),
+            r.tool.name
+        )
+    })
 }
 
 /// Readings outside what any device reports.
@@ -561,24 +792,50 @@ fn reading_problem(r: &super::conditions::Reading) -> Option<String> {
     })
 }
 
+/// Everything wrong with one record, phase by phase: what it names, the work it claims, then
+/// what its status requires (timing, throughput and a passed check, or a reason).
 fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
-    let positive = |x: f64| x.is_normal() && x > 0.0;
+    let mut found = naming_problems(w);
+    found.extend(work_problems(w));
+    match w.status {
+        Status::Ok => found.extend(passed_problems(w)),
+        Status::Unsupported | Status::Failed => {
+            if w.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                found.push(format!("{:?} without a reason", w.status));
+            }
+            if w.throughput.is_some() {
+                found.push("a throughput for a workload that did not pass".into());
+            }
+        }
+    }
+    p.extend(found.into_iter().map(|why| format!("{at}: {why}")));
+}
+
+fn positive(x: f64) -> bool {
+    x.is_normal() && x > 0.0
+}
+
+/// Equal up to rounding: figures derived from the samples must be those of the samples.
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+/// The workload, variant and shape a record names.
+fn naming_problems(w: &WorkloadRecord) -> Vec<String> {
+    let mut p = Vec::new();
     if !WORKLOADS.contains(&w.workload.as_str()) {
         p.push(format!(
-            "{at}: unknown workload {:?} (known: {})",
+            "unknown workload {:?} (known: {})",
             w.workload,
             WORKLOADS.join(", ")
         ));
     }
-    if w.variant.is_empty()
-        || !w
-            .variant
+    let variant_ok = !w.variant.is_empty()
+        && w.variant
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
-    {
-        p.push(format!(
-            "{at}: a variant name is lowercase letters, digits and - _ . only"
-        ));
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
+    if !variant_ok {
+        p.push("a variant name is lowercase letters, digits and - _ . only".into());
     }
     // `causal` is a flag (0 or 1); every other entry is a dimension.
     let bad_dim = |(k, &d): (&String, &u64)| match k.as_str() {
@@ -586,11 +843,16 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
         _ => d == 0 || d > MAX_DIMENSION,
     };
     if w.shape.iter().any(bad_dim) {
-        p.push(format!(
-            "{at}: shape dimensions must be 1 to 2^32 (and `causal` 0 or 1)"
-        ));
+        p.push("shape dimensions must be 1 to 2^32 (and `causal` 0 or 1)".into());
     }
+    p
+}
+
+/// The FLOP and byte counts: positive, and for matmul and attention those the shape gives.
+fn work_problems(w: &WorkloadRecord) -> Vec<String> {
+    let mut p = Vec::new();
     let dim = |k: &str| w.shape.get(k).map(|&d| d as f64);
+    let near = |x: f64| (w.flops_per_iter - x).abs() <= 1e-9 * x;
     if let (true, Some(b), Some(h), Some(d), Some(s)) = (
         w.workload == "attention",
         dim("batch"),
@@ -601,7 +863,6 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
         // 4·b·h·s²·d, half of it when causal (the flash-attention convention); where the
         // shape does not say whether it was causal, either.
         let full = 4.0 * b * h * s * s * d;
-        let near = |x: f64| (w.flops_per_iter - x).abs() <= 1e-9 * x;
         let fits = match w.shape.get("causal") {
             Some(1) => near(full / 2.0),
             Some(_) => near(full),
@@ -609,119 +870,155 @@ fn workload_problems(w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
         };
         if !fits {
             p.push(format!(
-                "{at}: attention of this shape does {full:e} FLOP (half if causal), not {:e}",
+                "attention of this shape does {full:e} FLOP (half if causal), not {:e}",
                 w.flops_per_iter
             ));
         }
     }
-    if let (Some(&m), Some(&n), Some(&k)) = (w.shape.get("m"), w.shape.get("n"), w.shape.get("k")) {
-        let want = 2.0 * m as f64 * n as f64 * k as f64;
-        if w.workload == "matmul" && (w.flops_per_iter - want).abs() > 1e-9 * want {
+    if let (true, Some(m), Some(n), Some(k)) =
+        (w.workload == "matmul", dim("m"), dim("n"), dim("k"))
+    {
+        let want = 2.0 * m * n * k;
+        if !near(want) {
             p.push(format!(
-                "{at}: a matmul of m={m} n={n} k={k} does 2mnk = {want:e} FLOP, not {:e}",
+                "a matmul of m={m} n={n} k={k} does 2mnk = {want:e} FLOP, not {:e}",
                 w.flops_per_iter
             ));
         }
     }
-    // Equal up to rounding: figures derived from the samples must be those of the samples.
-    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
     if !(w.flops_per_iter == 0.0 || positive(w.flops_per_iter)) || !positive(w.bytes_per_iter) {
+        p.push("flop and byte counts must be finite and positive".into());
+    }
+    p
+}
+
+/// What a passed case must carry: timing that is its samples' own, the throughput of the
+/// work over the median, a passed check covering enough of the output, and no reason.
+fn passed_problems(w: &WorkloadRecord) -> Vec<String> {
+    let mut p = Vec::new();
+    match &w.timing {
+        None => p.push("ok without timing".into()),
+        Some(t) => {
+            p.extend(timing_problems(t));
+            match &w.throughput {
+                Some(th) if !throughput_matches(w, th, t.median_ns) => {
+                    p.push("throughput is not the work over the median time".into())
+                }
+                Some(_) => {}
+                None => p.push("ok without a throughput".into()),
+            }
+        }
+    }
+    if let Some(why) = w.check.as_ref().and_then(|c| coverage_problem(w, c)) {
+        p.push(why);
+    }
+    if !w.check.as_ref().is_some_and(check_holds) {
         p.push(format!(
-            "{at}: flop and byte counts must be finite and positive"
+            "ok without a passed correctness check (error within a tolerance of at most \
+             {MAX_TOLERANCE}, at least one and at most all elements checked)"
         ));
     }
-    match w.status {
-        Status::Ok => {
-            match &w.timing {
-                None => p.push(format!("{at}: ok without timing")),
-                Some(t) => {
-                    if t.samples_ns.is_empty() || !t.samples_ns.iter().all(|&s| positive(s)) {
-                        p.push(format!(
-                            "{at}: samples must be present, finite and positive"
-                        ));
-                    } else if let Some(s) = Summary::of(&t.samples_ns) {
-                        let stats = [
-                            ("median", t.median_ns, s.median_ns, " ns"),
-                            ("min", t.min_ns, s.min_ns, " ns"),
-                            ("max", t.max_ns, s.max_ns, " ns"),
-                            ("mean", t.mean_ns, s.mean_ns, " ns"),
-                            ("cv", t.cv, s.cv, ""),
-                        ];
-                        for (name, stated, actual, unit) in stats {
-                            // A cv of identical samples is 0 or rounding noise either way.
-                            let near_zero = name == "cv" && stated.abs().max(actual.abs()) < 1e-12;
-                            if !same(stated, actual) && !near_zero {
-                                p.push(format!(
-                                    "{at}: {name} {stated:.6e}{unit} is not the {name} of the samples ({actual:.6e}{unit})"
-                                ));
-                            }
-                        }
-                        if t.dispatches_per_pass == 0 || t.warmup_passes > 1_000_000 {
-                            p.push(format!(
-                                "{at}: a pass has at least one dispatch, and warm-up at most a million passes"
-                            ));
-                        }
-                        if t.passes != t.samples_ns.len() {
-                            p.push(format!(
-                                "{at}: {} passes but {} samples",
-                                t.passes,
-                                t.samples_ns.len()
-                            ));
-                        }
-                    }
-                    match &w.throughput {
-                        Some(th) => {
-                            let want =
-                                Throughput::at(w.flops_per_iter, w.bytes_per_iter, t.median_ns);
-                            let flops_ok = match (th.tflops, want.tflops) {
-                                (Some(a), Some(b)) => same(a, b),
-                                (None, None) => true,
-                                _ => false,
-                            };
-                            let sane = positive(th.gbps) && th.tflops.is_none_or(positive);
-                            if !(flops_ok && same(th.gbps, want.gbps) && sane) {
-                                p.push(format!(
-                                    "{at}: throughput is not the work over the median time"
-                                ));
-                            }
-                        }
-                        None => p.push(format!("{at}: ok without a throughput")),
-                    }
-                }
-            }
-            match &w.check {
-                Some(c)
-                    if c.passed
-                        && c.error.is_finite()
-                        && c.error >= 0.0
-                        && c.tolerance.is_finite()
-                        && (0.0..=MAX_TOLERANCE).contains(&c.tolerance)
-                        && c.error <= c.tolerance
-                        && c.checked > 0
-                        && c.checked <= c.total
-                        && c.total <= MAX_CHECKED => {}
-                _ => p.push(format!(
-                    "{at}: ok without a passed correctness check (error within a tolerance of \
-                     at most {MAX_TOLERANCE}, at least one and at most all elements checked)"
-                )),
-            }
-            if w.reason.is_some() {
-                p.push(format!(
-                    "{at}: a reason belongs to a case that did not pass"
-                ));
-            }
-        }
-        Status::Unsupported | Status::Failed => {
-            if w.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                p.push(format!("{at}: {:?} without a reason", w.status));
-            }
-            if w.throughput.is_some() {
-                p.push(format!(
-                    "{at}: a throughput for a workload that did not pass"
-                ));
-            }
+    if w.reason.is_some() {
+        p.push("a reason belongs to a case that did not pass".into());
+    }
+    p
+}
+
+/// Statistics that are not those of the samples, or pass counts that do not add up.
+fn timing_problems(t: &Timing) -> Vec<String> {
+    if t.samples_ns.is_empty() || !t.samples_ns.iter().all(|&s| positive(s)) {
+        return vec!["samples must be present, finite and positive".into()];
+    }
+    let Some(s) = Summary::of(&t.samples_ns) else {
+        return Vec::new();
+    };
+    let stats = [
+        ("median", t.median_ns, s.median_ns, " ns"),
+        ("min", t.min_ns, s.min_ns, " ns"),
+        ("max", t.max_ns, s.max_ns, " ns"),
+        ("mean", t.mean_ns, s.mean_ns, " ns"),
+        ("cv", t.cv, s.cv, ""),
+    ];
+    let mut p = Vec::new();
+    for (name, stated, actual, unit) in stats {
+        // A cv of identical samples is 0 or rounding noise either way.
+        let near_zero = name == "cv" && stated.abs().max(actual.abs()) < 1e-12;
+        if !same(stated, actual) && !near_zero {
+            p.push(format!(
+                "{name} {stated:.6e}{unit} is not the {name} of the samples ({actual:.6e}{unit})"
+            ));
         }
     }
+    if t.dispatches_per_pass == 0 || t.warmup_passes > 1_000_000 {
+        p.push("a pass has at least one dispatch, and warm-up at most a million passes".into());
+    }
+    if t.passes != t.samples_ns.len() {
+        p.push(format!(
+            "{} passes but {} samples",
+            t.passes,
+            t.samples_ns.len()
+        ));
+    }
+    p
+}
+
+fn throughput_matches(w: &WorkloadRecord, th: &Throughput, median_ns: f64) -> bool {
+    let want = Throughput::at(w.flops_per_iter, w.bytes_per_iter, median_ns);
+    let flops_ok = match (th.tflops, want.tflops) {
+        (Some(a), Some(b)) => same(a, b),
+        (None, None) => true,
+        _ => false,
+    };
+    flops_ok && same(th.gbps, want.gbps) && positive(th.gbps) && th.tflops.is_none_or(positive)
+}
+
+fn check_holds(c: &Check) -> bool {
+    c.passed
+        && c.error.is_finite()
+        && c.error >= 0.0
+        && c.tolerance.is_finite()
+        && (0.0..=MAX_TOLERANCE).contains(&c.tolerance)
+        && c.error <= c.tolerance
+        && c.checked > 0
+        && c.checked <= c.total
+        && c.total <= MAX_CHECKED
+}
+
+/// What is wrong with how much of the output a check covered: a total that is not the output
+/// the shape gives, or a sample too small to stand for it.
+fn coverage_problem(w: &WorkloadRecord, c: &super::Check) -> Option<String> {
+    let dim = |k: &str| w.shape.get(k).copied();
+    let product = |keys: &[&str]| {
+        keys.iter()
+            .try_fold(1u64, |acc, k| acc.checked_mul(dim(k)?))
+    };
+    let outputs: Vec<u64> = match w.workload.as_str() {
+        "matmul" => product(&["m", "n"]).into_iter().collect(),
+        "attention" => product(&["batch", "heads", "seq", "head_dim"])
+            .into_iter()
+            .collect(),
+        "decode" => product(&["batch", "heads", "head_dim"])
+            .into_iter()
+            .collect(),
+        "gemv" => dim("m").into_iter().collect(),
+        // 16-byte elements (chipbench) or 4-byte words (the vendor script).
+        "copy" => dim("bytes")
+            .map(|b| vec![b / 16, b / 4])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    if !outputs.is_empty() && !outputs.contains(&c.total) {
+        return Some(format!(
+            "the check names {} output elements; this shape has {}",
+            c.total, outputs[0]
+        ));
+    }
+    (c.checked < c.total.min(MIN_CHECKED)).then(|| {
+        format!(
+            "a check of {} of {} elements; at least {MIN_CHECKED} (or all) must be compared",
+            c.checked, c.total
+        )
+    })
 }
 
 /// The workloads a result may hold (chipbench's registry, `bench::ALL`, and the vendor
@@ -742,6 +1039,30 @@ const MAX_TOLERANCE: f64 = 0.1;
 const MAX_DIMENSION: u64 = 1 << 32;
 /// The most elements an output may have (2^48, far beyond any GPU's memory).
 const MAX_CHECKED: u64 = 1 << 48;
+/// The fewest elements a check may compare (unless the output has fewer): every chipbench
+/// workload compares at least 2,048 and the vendor script's decode 384 (three heads of 128).
+const MIN_CHECKED: u64 = 256;
+/// Timed passes, and so samples, of one case. `run` takes at most `max_passes` of its budget
+/// (100 in the full budget, 30 in the quick one), and the vendor script the same; ten times the
+/// full budget leaves room for a longer one and still bounds what a reader does with the
+/// samples (compare resamples every one of them 2,000 times).
+pub(crate) const MAX_SAMPLES_PER_CASE: usize = 1_000;
+/// Samples in one file: a full run of every workload on a GPU is under 100 cases of at most
+/// 100 passes (a test in the run layer holds it to this bound), so 20,000 is twice that.
+pub(crate) const MAX_SAMPLES_PER_FILE: usize = 20_000;
+/// Workload records in one file: a run plans under 100 cases.
+pub(crate) const MAX_RECORDS: usize = 1_000;
+/// A run warns about the host, the GPU and its noisy cases: three sentences at most.
+const MAX_WARNINGS: usize = 3;
+/// Any text in a file: names, configs and reasons are far shorter (the longest tuned matmul
+/// config is under 300 bytes); a longer one is padding or an attack on whoever prints it.
+pub(crate) const MAX_TEXT_BYTES: usize = 4_096;
+/// The first chipbench result files were written in 2025.
+const EARLIEST: &str = "2025-01-01T00:00:00Z";
+/// Cores and memory of the largest machines a GPU sits in, with room to spare.
+const MAX_CORES: usize = 65_536;
+const MIN_HOST_MEMORY: u64 = 64 << 20;
+const MAX_HOST_MEMORY: u64 = 1 << 50;
 
 #[cfg(test)]
 mod tests {

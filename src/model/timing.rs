@@ -63,7 +63,7 @@ pub enum Method {
 
 /// Statistics of a set of samples, in nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub median_ns: f64,
     pub min_ns: f64,
     pub max_ns: f64,

@@ -31,6 +31,11 @@ pub struct Chip {
     pub vendor: String,
     pub name: String,
     pub year: Option<u32>,
+    /// The microarchitecture or chip generation ("NVIDIA Hopper", "Google TPU v4"): what the
+    /// training-cost calibration groups chips by. Every shipped chip has one; Epoch imports
+    /// do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<String>,
     /// Designed or marketed for datacenters; absent when unknown (Epoch imports).
     pub datacenter: Option<bool>,
     /// Dense peaks of a single-unit chip's vector units, TFLOP/s or TOPS.
@@ -46,7 +51,8 @@ pub struct Chip {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<Unit>,
     pub memory_bandwidth_gbps: Option<f64>,
-    /// Device memory capacity in GB (10^9 bytes): what training state and KV caches must fit.
+    /// Device memory capacity in GB as the vendor states it: binary, JEDEC's GB of 2^30 bytes
+    /// ([`Chip::memory_bytes`]). What training state and KV caches must fit.
     pub memory_gb: Option<f64>,
     pub interconnect_gbps: Option<f64>,
     pub die_area_mm2: Option<f64>,
@@ -72,9 +78,57 @@ pub struct Chip {
     pub us_commercial: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence_letter: Option<LicenceLetter>,
+    /// The month the part went on sale, with its source: which chips a buyer could get at a
+    /// date (`chipbench scenario --as-of`); `year` alone where absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released: Option<Released>,
+    /// Where the part is designed and made: what makes it domestic supply for a buyer there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    /// Offered only as a cloud service, never sold as hardware (TPUs, Trainium): how, and where
+    /// that is stated. Absent for parts sold as hardware.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_only: Option<String>,
+}
+
+/// The month (YYYY-MM) a part went on sale, and where that comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Released {
+    pub month: String,
+    pub source: String,
+}
+
+/// ISO 3166 codes of the country a part is designed in (its designer's headquarters) and of
+/// the foundry that makes its logic dies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Origin {
+    pub designed: String,
+    pub made: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Bytes in one GB of DRAM capacity as vendors state it (JEDEC's binary GB).
+const CAPACITY_GB: f64 = 1_073_741_824.0;
+
+/// A device-memory capacity as vendors state it, in the binary gigabytes they mean: "80 GiB".
+pub fn stated_capacity(bytes: f64) -> String {
+    let gb = bytes / CAPACITY_GB;
+    if (gb - gb.round()).abs() < 1e-9 {
+        format!("{gb:.0} GiB")
+    } else {
+        format!("{gb:.1} GiB")
+    }
 }
 
 impl Chip {
+    /// Device memory capacity in bytes.
+    pub fn memory_bytes(&self) -> Option<f64> {
+        self.memory_gb.map(|gb| gb * CAPACITY_GB)
+    }
+
     pub fn spec(&self) -> Spec {
         let units = if self.units.is_empty() {
             vec![Unit {
@@ -143,6 +197,42 @@ impl Database {
         )))
     }
 
+    /// The chip a person means: the id itself (any case), else the one id that contains what
+    /// was typed; several matches are listed, none gets the closest ids.
+    pub fn resolve(&self, typed: &str) -> Result<&Chip, ChipError> {
+        if let Ok(c) = self.get(typed) {
+            return Ok(c);
+        }
+        let needle = typed.trim().to_lowercase();
+        if needle.is_empty() {
+            return self.get(typed);
+        }
+        // The end of an id first ("a100-sxm" is nvidia-a100-sxm, not nvidia-a100-sxm-40gb),
+        // then whole parts of it ("h200" is nvidia-h200-sxm, not nvidia-gh200), then any part.
+        let tiers: [&dyn Fn(&Chip) -> bool; 3] = [
+            &|c| c.id.ends_with(&format!("-{needle}")),
+            &|c| format!("-{}-", c.id).contains(&format!("-{needle}-")),
+            &|c| c.id.contains(&needle),
+        ];
+        let matches: Vec<&Chip> = tiers
+            .iter()
+            .map(|t| self.chips.iter().filter(|c| t(c)).collect::<Vec<_>>())
+            .find(|m| !m.is_empty())
+            .unwrap_or_default();
+        match matches.as_slice() {
+            [one] => Ok(one),
+            [] => self.get(typed),
+            many => Err(ChipError::Unknown(format!(
+                "{typed:?} matches {} chips: {}",
+                many.len(),
+                many.iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
     /// The chip a result claims to have run on: its `device.chip`, else its adapter name.
     pub fn for_result(&self, r: &RunResult) -> Option<&Chip> {
         r.device
@@ -152,12 +242,14 @@ impl Database {
             .or_else(|| self.for_adapter(&r.device.name))
     }
 
-    /// The chip whose wgpu adapter names include `adapter_name` (case-insensitive).
+    /// The chip whose wgpu adapter names include `adapter_name` (case-insensitive, both
+    /// normalised: [`crate::model::normalise_name`]).
     pub fn for_adapter(&self, adapter_name: &str) -> Option<&Chip> {
-        let name = adapter_name.trim().to_lowercase();
+        let key = |n: &str| crate::model::normalise_name(n).to_lowercase();
+        let name = key(adapter_name);
         self.chips
             .iter()
-            .find(|c| c.wgpu_names.iter().any(|n| n.to_lowercase() == name))
+            .find(|c| c.wgpu_names.iter().any(|n| key(n) == name))
     }
 }
 
@@ -346,52 +438,83 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
     let mut reader = csv::Reader::from_path(path).map_err(|e| err(e.to_string()))?;
     let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let name_col = col("Hardware name").ok_or_else(|| err("no \"Hardware name\" column".into()))?;
-    let peak_cols: Vec<(usize, model::Unit, Precision)> = EPOCH_PEAKS
-        .iter()
-        .filter_map(|&(h, u, p)| col(h).map(|i| (i, u, p)))
-        .collect();
-    if peak_cols.is_empty() {
+    let cols = EpochColumns {
+        name: col("Hardware name").ok_or_else(|| err("no \"Hardware name\" column".into()))?,
+        peaks: EPOCH_PEAKS
+            .iter()
+            .filter_map(|&(h, u, p)| col(h).map(|i| (i, u, p)))
+            .collect(),
+        vendor: col("Manufacturer"),
+        date: col("Release date"),
+        bandwidth: col("Memory bandwidth (byte/s)"),
+        memory: col("Memory (bytes)"),
+        link: col("Intranode bandwidth (byte/s)"),
+        die: col("Die Size (mm^2)"),
+        tpp: col("Total processing performance (bit-OP/s)"),
+        sheet: col("Link to datasheet"),
+    };
+    if cols.peaks.is_empty() {
         return Err(err("none of Epoch's performance columns is present".into()));
     }
-    let (vendor_col, date_col, bw_col, mem_col, link_col, die_col, tpp_col, sheet_col) = (
-        col("Manufacturer"),
-        col("Release date"),
-        col("Memory bandwidth (byte/s)"),
-        col("Memory (bytes)"),
-        col("Intranode bandwidth (byte/s)"),
-        col("Die Size (mm^2)"),
-        col("Total processing performance (bit-OP/s)"),
-        col("Link to datasheet"),
-    );
     let mut out = Vec::new();
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(|e| err(format!("row {}: {e}", line + 2)))?;
-        let text = |i: Option<usize>| {
-            i.and_then(|i| record.get(i))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
+        let row = EpochRow {
+            record: &record,
+            line: line + 2,
         };
-        let number = |i: Option<usize>| -> Result<Option<f64>, ChipError> {
-            match text(i) {
-                None => Ok(None),
-                Some(s) => s
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && *v > 0.0)
-                    .map(Some)
-                    .ok_or_else(|| {
-                        err(format!("row {}: {s:?} is not a positive number", line + 2))
-                    }),
-            }
-        };
-        let name = match text(Some(name_col)) {
-            Some(n) => n.to_string(),
-            None => continue,
+        out.extend(row.chip(&cols).map_err(err)?);
+    }
+    Ok(out)
+}
+
+/// Where Epoch's columns are in its CSV.
+struct EpochColumns {
+    name: usize,
+    peaks: Vec<(usize, model::Unit, Precision)>,
+    vendor: Option<usize>,
+    date: Option<usize>,
+    bandwidth: Option<usize>,
+    memory: Option<usize>,
+    link: Option<usize>,
+    die: Option<usize>,
+    tpp: Option<usize>,
+    sheet: Option<usize>,
+}
+
+/// One row of Epoch's CSV and its line number.
+struct EpochRow<'a> {
+    record: &'a csv::StringRecord,
+    line: usize,
+}
+
+impl EpochRow<'_> {
+    fn text(&self, i: Option<usize>) -> Option<&str> {
+        i.and_then(|i| self.record.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    fn number(&self, i: Option<usize>) -> Result<Option<f64>, String> {
+        match self.text(i) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .map(Some)
+                .ok_or_else(|| format!("row {}: {s:?} is not a positive number", self.line)),
+        }
+    }
+
+    /// The row as a chip entry; none for a row without a name or any peak.
+    fn chip(&self, cols: &EpochColumns) -> Result<Option<Chip>, String> {
+        let Some(name) = self.text(Some(cols.name)).map(str::to_string) else {
+            return Ok(None);
         };
         let (mut vector, mut matrix) = (Peaks::new(), Peaks::new());
-        for &(i, unit, p) in &peak_cols {
-            if let Some(v) = number(Some(i))? {
+        for &(i, unit, p) in &cols.peaks {
+            if let Some(v) = self.number(Some(i))? {
                 match unit {
                     model::Unit::Vector => vector.insert(p, v / 1e12),
                     model::Unit::Matrix => matrix.insert(p, v / 1e12),
@@ -399,43 +522,65 @@ pub fn import_epoch(path: &Path) -> Result<Vec<Chip>, ChipError> {
             }
         }
         if vector.is_empty() && matrix.is_empty() {
-            continue;
+            return Ok(None);
         }
-        let mut sources = BTreeMap::new();
-        sources.insert(
+        let sheet = self
+            .text(cols.sheet)
+            .map(|s| format!("; datasheet: {}", s.split_whitespace().next().unwrap_or("")))
+            .unwrap_or_default();
+        let sources = BTreeMap::from([(
             "all".to_string(),
-            format!(
-                "Epoch AI, Data on Machine Learning Hardware (CC-BY 4.0){}",
-                text(sheet_col)
-                    .map(|s| format!("; datasheet: {}", s.split_whitespace().next().unwrap_or("")))
-                    .unwrap_or_default()
-            ),
-        );
-        out.push(Chip {
+            format!("Epoch AI, Data on Machine Learning Hardware (CC-BY 4.0){sheet}"),
+        )]);
+        Ok(Some(Chip {
             id: format!("epoch:{}", crate::model::slug(&name)),
-            vendor: text(vendor_col).unwrap_or("unknown").to_string(),
+            vendor: self.text(cols.vendor).unwrap_or("unknown").to_string(),
             name,
-            year: text(date_col)
+            year: self
+                .text(cols.date)
                 .and_then(|d| d.get(..4))
                 .and_then(|y| y.parse().ok()),
+            generation: None,
             datacenter: None,
             vector,
             matrix,
             matrix_fp16_accumulate: Peaks::new(),
             units: Vec::new(),
-            memory_bandwidth_gbps: number(bw_col)?.map(|v| v / 1e9),
-            memory_gb: number(mem_col)?.map(|v| v / 1e9),
-            interconnect_gbps: number(link_col)?.map(|v| v / 1e9),
-            die_area_mm2: number(die_col)?,
+            memory_bandwidth_gbps: self.number(cols.bandwidth)?.map(|v| v / 1e9),
+            memory_gb: self.number(cols.memory)?.map(|v| v / 1e9),
+            interconnect_gbps: self.number(cols.link)?.map(|v| v / 1e9),
+            die_area_mm2: self.number(cols.die)?,
             wgpu_names: Vec::new(),
             estimates: Vec::new(),
             sources,
-            epoch_tpp: number(tpp_col)?.map(|v| v / 1e12),
+            epoch_tpp: self.number(cols.tpp)?.map(|v| v / 1e12),
             epoch_name: None,
             epoch_differs: BTreeMap::new(),
             us_commercial: None,
             licence_letter: None,
-        });
+            released: None,
+            origin: None,
+            cloud_only: None,
+        }))
     }
-    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unique_part_of_an_id_names_its_chip() {
+        let db = Database::load().unwrap();
+        assert_eq!(db.resolve("H200").unwrap().id, "nvidia-h200-sxm");
+        assert_eq!(db.resolve("nvidia-h100-sxm").unwrap().id, "nvidia-h100-sxm");
+        assert_eq!(db.resolve("a100-sxm").unwrap().id, "nvidia-a100-sxm");
+        let e = db.resolve("h100").unwrap_err().to_string();
+        assert!(
+            e.contains("nvidia-h100-sxm") && e.contains("nvidia-h100-pcie"),
+            "{e}"
+        );
+        let e = db.resolve("h900").unwrap_err().to_string();
+        assert!(e.contains("unknown chip"), "{e}");
+    }
 }

@@ -34,6 +34,8 @@ pub struct MeasuredRate {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
     pub device: String,
+    /// Who measured: chipbench's kernels or a vendor library.
+    pub source: model::Source,
     pub chip: Option<String>,
     /// The legal classification from datasheet peaks; absent when no chip entry matches.
     pub rated: Option<Verdict>,
@@ -71,64 +73,9 @@ pub fn compare(db: &Database, result: &RunResult, rule: Rule) -> Comparison {
         .collect();
     Comparison {
         device: result.device.name.clone(),
+        source: result.source,
         chip: chip.map(|c| c.id.clone()),
         rated: spec.map(|s| classify(&s, rule)),
         measured,
-    }
-}
-
-impl Comparison {
-    pub fn to_text(&self) -> String {
-        let mut out = Vec::new();
-        match (&self.chip, &self.rated) {
-            (Some(id), Some(v)) => {
-                out.push(format!(
-                    "{} is chip {id} in the database. Rated (datasheet peaks):",
-                    self.device
-                ));
-                // The same verdict `classify --chip` prints, less its closing line, which
-                // ends this output too.
-                out.extend(
-                    v.to_text()
-                        .lines()
-                        .filter(|l| *l != super::rules::DISCLAIMER)
-                        .map(|l| format!("  {l}")),
-                );
-            }
-            _ => out.push(format!(
-                "{} has no entry in the chip database: only the measured side is shown.",
-                self.device
-            )),
-        }
-        out.push(
-            "Measured (effective bit-weighted throughput = measured TFLOP/s x bits; not TPP), \
-             each against the peak of the unit and precision it ran on:"
-                .to_string(),
-        );
-        for m in &self.measured {
-            let rated = match &m.rated {
-                Some(r) if r.own_unit => format!("{} {:.1}", r.label(), r.tflops),
-                Some(r) => format!("bound {:.1} ({})", r.tflops, r.label()),
-                None => "no peak listed".to_string(),
-            };
-            out.push(format!(
-                "  {:<8} {:<18} {:<22} {:<6} {:<5} {:>9.2} TFLOP/s x {:>2} = {:>9.1}   measured/rated {:<6} vs {rated}",
-                m.workload,
-                m.variant,
-                m.shape,
-                m.unit,
-                m.precision,
-                m.measured_tflops,
-                m.bits,
-                m.effective_bit_weighted_throughput,
-                m.measured_over_rated.map_or("-".to_string(), |r| if r >= 0.01 {
-                    format!("{r:.3}")
-                } else {
-                    format!("{r:.1e}")
-                }),
-            ));
-        }
-        out.push(super::rules::DISCLAIMER.to_string());
-        out.join("\n") + "\n"
     }
 }

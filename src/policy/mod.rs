@@ -7,11 +7,12 @@ pub mod measured;
 pub mod rated;
 pub mod rules;
 pub mod spec;
+pub mod view;
 
+pub(crate) use chips::ChipError;
 pub use chips::{
-    Chip, ChipError, Database, EpochCheck, EpochDifference, check_against_epoch, epoch_differences,
-    import_epoch,
+    Chip, Database, check_against_epoch, epoch_differences, import_epoch, stated_capacity,
 };
-pub use rated::{Rated, rated};
-pub use rules::{Class, DISCLAIMER, LicenceReview, Met, Rule, Verdict, classify};
-pub use spec::{LicenceLetter, Peaks, Precision, Spec, Unit, parse_peaks};
+pub use rated::rated;
+pub use rules::{Class, DISCLAIMER, Met, Rule, Verdict, classify};
+pub use spec::{Peaks, Precision, Spec, Unit, parse_peaks};

@@ -18,14 +18,47 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::spec::{LicenceLetter, Precision, Spec};
+use super::spec::{LicenceLetter, Precision, Spec, Tpp};
+use crate::quantity::{Quantity, Unit};
 
 /// The last line of every classification chipbench prints.
 pub const DISCLAIMER: &str =
     "Computed from public datasheets by chipbench; not an official determination.";
 
+/// The thresholds of ECCN 3A090 and of the January 2026 licence-review policy, named once:
+/// the rules below and the report's charts draw the same lines.
+pub mod thresholds {
+    /// 3A090.a.1 (and the 2022 rule's TPP line).
+    pub const TPP_A: f64 = 4800.0;
+    /// The lowest TPP 3A090 reaches (3A090.a.2 and 3A090.b.2).
+    pub const TPP_FLOOR: f64 = 1600.0;
+    /// 3A090.b.1's TPP line.
+    pub const TPP_B1: f64 = 2400.0;
+    /// Performance density of 3A090.a.2.
+    pub const PD_A: f64 = 5.92;
+    /// Performance density of 3A090.b.1.
+    pub const PD_B1: f64 = 1.6;
+    /// Performance density of 3A090.b.2.
+    pub const PD_B2: f64 = 3.2;
+    /// The 2022 rule's aggregate interconnect line, GB/s.
+    pub const INTERCONNECT_2022_GBPS: f64 = 600.0;
+    /// The 2024-12 HBM note: a stack above this memory bandwidth density (GB/s/mm^2) is
+    /// 3A090.c; License Exception HBM covers stacks below the second figure.
+    pub(super) const HBM_DENSITY: f64 = 2.0;
+    pub(super) const HBM_EXCEPTION_DENSITY: f64 = 3.3;
+    /// The January 2026 policy's ceilings: TPP and total DRAM bandwidth (GB/s), both strictly
+    /// below.
+    pub(crate) const REVIEW_TPP: f64 = 21000.0;
+    pub(super) const REVIEW_DRAM_GBPS: f64 = 6500.0;
+}
+
+use thresholds::{
+    HBM_DENSITY, HBM_EXCEPTION_DENSITY, INTERCONNECT_2022_GBPS, PD_A, PD_B1, PD_B2,
+    REVIEW_DRAM_GBPS, REVIEW_TPP, TPP_A, TPP_B1, TPP_FLOOR,
+};
+
 /// What a chip outside 3A090 may still be subject to.
-pub const OUTSIDE_NOTE: &str = "other controls may still apply: licence requirements imposed by \
+const OUTSIDE_NOTE: &str = "other controls may still apply: licence requirements imposed by \
      letter, end-use and end-user rules, the Entity List";
 
 /// A rule vintage.
@@ -116,14 +149,18 @@ fn outcome(class: Class, clause: Option<&'static str>, why: String) -> Outcome {
 
 /// The 2023 thresholds for a chip designed or marketed for datacenters.
 fn datacenter_2023(tpp: f64, pd: Option<f64>) -> Outcome {
-    if tpp >= 4800.0 {
-        return outcome(Class::A, Some("3A090.a.1"), format!("TPP {tpp:.0} >= 4800"));
+    if tpp >= TPP_A {
+        return outcome(
+            Class::A,
+            Some("3A090.a.1"),
+            format!("TPP {tpp:.0} >= {TPP_A}"),
+        );
     }
-    if tpp < 1600.0 {
+    if tpp < TPP_FLOOR {
         return outcome(
             Class::Outside,
             None,
-            format!("TPP {tpp:.0} < 1600, below every 3A090 threshold"),
+            format!("TPP {tpp:.0} < {TPP_FLOOR}, below every 3A090 threshold"),
         );
     }
     let Some(pd) = pd else {
@@ -131,28 +168,28 @@ fn datacenter_2023(tpp: f64, pd: Option<f64>) -> Outcome {
             Class::Undetermined,
             None,
             format!(
-                "TPP {tpp:.0} is between 1600 and 4800, where performance density decides, \
+                "TPP {tpp:.0} is between {TPP_FLOOR} and {TPP_A}, where performance density decides, \
                  and the die area is unknown"
             ),
         );
     };
-    if pd >= 5.92 {
+    if pd >= PD_A {
         outcome(
             Class::A,
             Some("3A090.a.2"),
-            format!("TPP {tpp:.0} >= 1600 and PD {pd:.2} >= 5.92"),
+            format!("TPP {tpp:.0} >= {TPP_FLOOR} and PD {pd:.2} >= {PD_A}"),
         )
-    } else if (2400.0..4800.0).contains(&tpp) && pd >= 1.6 {
+    } else if (TPP_B1..TPP_A).contains(&tpp) && pd >= PD_B1 {
         outcome(
             Class::B,
             Some("3A090.b.1"),
-            format!("2400 <= TPP {tpp:.0} < 4800 and 1.6 <= PD {pd:.2} < 5.92"),
+            format!("{TPP_B1} <= TPP {tpp:.0} < {TPP_A} and {PD_B1} <= PD {pd:.2} < {PD_A}"),
         )
-    } else if pd >= 3.2 {
+    } else if pd >= PD_B2 {
         outcome(
             Class::B,
             Some("3A090.b.2"),
-            format!("TPP {tpp:.0} >= 1600 and 3.2 <= PD {pd:.2} < 5.92"),
+            format!("TPP {tpp:.0} >= {TPP_FLOOR} and {PD_B2} <= PD {pd:.2} < {PD_A}"),
         )
     } else {
         outcome(
@@ -167,18 +204,18 @@ fn datacenter_2023(tpp: f64, pd: Option<f64>) -> Outcome {
 fn rule_2023(tpp: f64, pd: Option<f64>, datacenter: bool) -> Outcome {
     if datacenter {
         datacenter_2023(tpp, pd)
-    } else if tpp >= 4800.0 {
+    } else if tpp >= TPP_A {
         outcome(
             Class::A,
             Some("3A090.a.1"),
-            format!("TPP {tpp:.0} >= 4800; the not-datacenter note does not apply at this TPP"),
+            format!("TPP {tpp:.0} >= {TPP_A}; the not-datacenter note does not apply at this TPP"),
         )
     } else {
         outcome(
             Class::Outside,
             None,
             format!(
-                "not designed or marketed for datacenters and TPP {tpp:.0} < 4800: excluded by \
+                "not designed or marketed for datacenters and TPP {tpp:.0} < {TPP_A}: excluded by \
                  the note to 3A090"
             ),
         )
@@ -186,25 +223,29 @@ fn rule_2023(tpp: f64, pd: Option<f64>, datacenter: bool) -> Outcome {
 }
 
 fn rule_2022(tpp: f64, interconnect: Option<f64>) -> Outcome {
-    if tpp < 4800.0 {
-        return outcome(Class::Outside, None, format!("TPP {tpp:.0} < 4800"));
+    if tpp < TPP_A {
+        return outcome(Class::Outside, None, format!("TPP {tpp:.0} < {TPP_A}"));
     }
     match interconnect {
-        Some(i) if i >= 600.0 => outcome(
+        Some(i) if i >= INTERCONNECT_2022_GBPS => outcome(
             Class::A,
             Some("3A090.a.1"),
-            format!("TPP {tpp:.0} >= 4800 and interconnect {i:.0} GB/s >= 600"),
+            format!(
+                "TPP {tpp:.0} >= {TPP_A} and interconnect {i:.0} GB/s >= {INTERCONNECT_2022_GBPS}"
+            ),
         ),
         Some(i) => outcome(
             Class::Outside,
             None,
-            format!("TPP {tpp:.0} >= 4800 but interconnect {i:.0} GB/s < 600"),
+            format!(
+                "TPP {tpp:.0} >= {TPP_A} but interconnect {i:.0} GB/s < {INTERCONNECT_2022_GBPS}"
+            ),
         ),
         None => outcome(
             Class::Undetermined,
             None,
             format!(
-                "TPP {tpp:.0} >= 4800 and the interconnect bandwidth, which decides, is unknown"
+                "TPP {tpp:.0} >= {TPP_A} and the interconnect bandwidth, which decides, is unknown"
             ),
         ),
     }
@@ -294,18 +335,14 @@ pub struct Verdict {
 
 impl Rule {
     /// The TPP thresholds this rule draws (2026-01: those of 3A090 and the licence policy's).
-    pub fn tpp_thresholds(self) -> &'static [f64] {
+    fn tpp_thresholds(self) -> &'static [f64] {
         match self {
-            Rule::Oct2022 => &[4800.0],
-            Rule::Oct2023 | Rule::Dec2024 => &[1600.0, 2400.0, 4800.0],
-            Rule::Jan2026 => &[1600.0, 2400.0, 4800.0, REVIEW_TPP],
+            Rule::Oct2022 => &[TPP_A],
+            Rule::Oct2023 | Rule::Dec2024 => &[TPP_FLOOR, TPP_B1, TPP_A],
+            Rule::Jan2026 => &[TPP_FLOOR, TPP_B1, TPP_A, REVIEW_TPP],
         }
     }
 }
-
-/// The January 2026 policy's ceilings: TPP and total DRAM bandwidth (GB/s), both strictly below.
-pub const REVIEW_TPP: f64 = 21000.0;
-pub const REVIEW_DRAM_GBPS: f64 = 6500.0;
 
 /// Whether one condition holds for a chip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -338,7 +375,7 @@ impl Met {
 /// One condition of the January 2026 licence-review policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Condition {
-    pub condition: &'static str,
+    pub condition: String,
     pub status: Met,
     pub detail: String,
 }
@@ -351,15 +388,54 @@ pub struct Condition {
 /// denial.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LicenceReview {
-    /// "case-by-case review ...", "presumption of denial ...", "not applicable ..." or
-    /// "undetermined ...".
-    pub policy: String,
+    pub policy: ReviewPolicy,
     pub conditions: Vec<Condition>,
     /// The tariff band of the proclamation of 2026-01-14 the chip falls in, if any.
     pub tariff: Option<String>,
     /// DRAM bandwidth over the policy's ceiling.
     pub bandwidth_ratio: Option<f64>,
     pub source: &'static str,
+}
+
+/// What the January 2026 policy gives a chip's exports to China and Macau.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewPolicy {
+    /// Reviewed case by case, if the exporter meets the transaction conditions.
+    CaseByCase,
+    /// A chip-side condition is not met.
+    PresumptionOfDenial,
+    /// The chip is outside 3A090.
+    NotApplicable,
+    /// The classification is undetermined.
+    UndeterminedClass,
+    /// A figure the conditions need is unknown.
+    UndeterminedFigure,
+}
+
+impl ReviewPolicy {
+    /// A table cell: "case-by-case", "presumption of denial", "not applicable", "undetermined".
+    pub fn short(self) -> &'static str {
+        match self {
+            ReviewPolicy::CaseByCase => "case-by-case",
+            ReviewPolicy::PresumptionOfDenial => "presumption of denial",
+            ReviewPolicy::NotApplicable => "not applicable",
+            ReviewPolicy::UndeterminedClass | ReviewPolicy::UndeterminedFigure => "undetermined",
+        }
+    }
+
+    /// The policy in a sentence.
+    pub fn long(self) -> &'static str {
+        match self {
+            ReviewPolicy::CaseByCase => {
+                "case-by-case review, if the exporter meets the transaction conditions"
+            }
+            ReviewPolicy::PresumptionOfDenial => "presumption of denial (a condition is not met)",
+            ReviewPolicy::NotApplicable => "not applicable: the chip is outside 3A090",
+            ReviewPolicy::UndeterminedClass => "undetermined: the chip's classification is unknown",
+            ReviewPolicy::UndeterminedFigure => "undetermined (a figure is unknown)",
+        }
+    }
 }
 
 const REVIEW_SOURCE: &str = "91 FR 1684 (FR Doc 2026-00789, RIN 0694-AK43), in force 2026-01-15";
@@ -375,14 +451,40 @@ const TARIFF_BANDS: [((f64, f64), (f64, f64)); 2] = [
 /// that condition is unknown.
 fn licence_review(spec: &Spec, (tpp, tpp32): (f64, f64), class: Class) -> LicenceReview {
     let bw = spec.memory_bandwidth_gbps;
-    let exporter = |condition: &'static str| Condition {
-        condition,
+    let conditions = review_conditions(spec, (tpp, tpp32));
+    let chip_side = &conditions[..3];
+    let policy = if class == Class::Undetermined {
+        ReviewPolicy::UndeterminedClass
+    } else if class == Class::Outside {
+        ReviewPolicy::NotApplicable
+    } else if chip_side.iter().any(|c| c.status == Met::NotMet) {
+        ReviewPolicy::PresumptionOfDenial
+    } else if chip_side.iter().all(|c| c.status == Met::Met) {
+        ReviewPolicy::CaseByCase
+    } else {
+        ReviewPolicy::UndeterminedFigure
+    };
+    LicenceReview {
+        policy,
+        conditions,
+        tariff: bw.and_then(|b| tariff_band(tpp, tpp32, b)),
+        bandwidth_ratio: bw.map(|b| b / REVIEW_DRAM_GBPS),
+        source: REVIEW_SOURCE,
+    }
+}
+
+/// The policy's conditions: the three a datasheet shows (TPP, DRAM bandwidth, US
+/// availability), then the four that are the exporter's.
+fn review_conditions(spec: &Spec, (tpp, tpp32): (f64, f64)) -> Vec<Condition> {
+    let bw = spec.memory_bandwidth_gbps;
+    let exporter = |condition: &str| Condition {
+        condition: condition.to_string(),
         status: Met::Unknown,
         detail: "the exporter's to certify or arrange; no datasheet shows it".to_string(),
     };
-    let conditions = vec![
+    vec![
         Condition {
-            condition: "TPP below 21,000",
+            condition: format!("TPP below {}", Quantity::new(REVIEW_TPP, Unit::Tpp).human()),
             status: Met::of(
                 ((tpp < REVIEW_TPP) == (tpp32 < REVIEW_TPP)).then_some(tpp < REVIEW_TPP),
             ),
@@ -393,12 +495,16 @@ fn licence_review(spec: &Spec, (tpp, tpp32): (f64, f64), class: Class) -> Licenc
             },
         },
         Condition {
-            condition: "total DRAM bandwidth below 6,500 GB/s",
+            condition: format!(
+                "total DRAM bandwidth below {}",
+                Quantity::new(REVIEW_DRAM_GBPS * 1e9, Unit::BytePerSecond).human()
+            ),
             status: Met::of(bw.map(|b| b < REVIEW_DRAM_GBPS)),
             detail: bw.map_or("bandwidth unknown".to_string(), |b| format!("{b:.0} GB/s")),
         },
         Condition {
-            condition: "commercially available in the United States when the rule was published",
+            condition: "commercially available in the United States when the rule was published"
+                .to_string(),
             status: Met::of(spec.us_commercial),
             detail: match spec.us_commercial {
                 Some(true) => "sold in the US".to_string(),
@@ -417,101 +523,76 @@ fn licence_review(spec: &Spec, (tpp, tpp32): (f64, f64), class: Class) -> Licenc
         ),
         exporter("independent third-party testing in the United States before export"),
         exporter("shipments to China and Macau at most 50% of those to US customers"),
-    ];
-    let chip_side = &conditions[..3];
-    let policy = if class == Class::Undetermined {
-        "undetermined: the chip's classification is unknown".to_string()
-    } else if class == Class::Outside {
-        "not applicable: the chip is outside 3A090".to_string()
-    } else if chip_side.iter().any(|c| c.status == Met::NotMet) {
-        "presumption of denial (a condition is not met)".to_string()
-    } else if chip_side.iter().all(|c| c.status == Met::Met) {
-        "case-by-case review, if the exporter meets the transaction conditions".to_string()
+    ]
+}
+
+/// The Section 232 tariff band a chip of TPP `tpp` (or `tpp32`) and `bw` GB/s falls in.
+fn tariff_band(tpp: f64, tpp32: f64, bw: f64) -> Option<String> {
+    TARIFF_BANDS
+        .iter()
+        .find(|((t0, t1), (b0, b1))| {
+            [tpp, tpp32].iter().any(|&t| t > *t0 && t < *t1) && bw > *b0 && bw < *b1
+        })
+        .map(|((t0, t1), (b0, b1))| {
+            format!(
+                "inside the 25% Section 232 band TPP {t0:.0}-{t1:.0} with {b0:.0}-{b1:.0} \
+                 GB/s (Proclamation 11002 of 2026-01-14, on imports into the US)"
+            )
+        })
+}
+
+/// The outcome under both TF32 bit lengths: the same where they agree, else undetermined
+/// with both named; and the sentence on what TF32's length did.
+fn tf32_outcome(rule: Rule, spec: &Spec, t19: &Tpp, t32: &Tpp) -> (Outcome, String) {
+    let o19 = apply(rule, spec, t19.value, spec.density(t19.value));
+    let o32 = apply(rule, spec, t32.value, spec.density(t32.value));
+    if t32.value == t19.value {
+        (o19, "TF32's bit length changes nothing here".to_string())
+    } else if (o19.class, o19.clause) == (o32.class, o32.clause) {
+        let same = format!(
+            "TF32 counted as 32 bits gives TPP {:.0} (argmax {}); the classification is the same",
+            t32.value, t32.argmax
+        );
+        (o19, same)
     } else {
-        "undetermined (a figure is unknown)".to_string()
-    };
-    let tariff = bw.and_then(|b| {
-        TARIFF_BANDS
-            .iter()
-            .find(|((t0, t1), (b0, b1))| {
-                [tpp, tpp32].iter().any(|&t| t > *t0 && t < *t1) && b > *b0 && b < *b1
-            })
-            .map(|((t0, t1), (b0, b1))| {
-                format!(
-                    "inside the 25% Section 232 band TPP {t0:.0}-{t1:.0} with {b0:.0}-{b1:.0} \
-                     GB/s (Proclamation 11002 of 2026-01-14, on imports into the US)"
-                )
-            })
-    });
-    LicenceReview {
-        policy,
-        conditions,
-        tariff,
-        bandwidth_ratio: bw.map(|b| b / REVIEW_DRAM_GBPS),
-        source: REVIEW_SOURCE,
+        let why = format!(
+            "TF32's bit length decides: as 19 bits, {} ({}); as 32 bits, TPP {:.0} gives {} ({})",
+            o19.class.name(),
+            o19.why,
+            t32.value,
+            o32.class.name(),
+            o32.why
+        );
+        (
+            outcome(Class::Undetermined, None, why),
+            "TF32's bit length decides the classification".to_string(),
+        )
     }
 }
 
-/// Classifies `spec` under `rule`. The spec must be valid ([`Spec::validate`]).
-pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
-    let t19 = spec.tpp(19).expect("a validated spec has a peak");
-    let t32 = spec.tpp(32).expect("a validated spec has a peak");
-    let pd19 = spec.density(t19.value);
-    let o19 = apply(rule, spec, t19.value, pd19);
-    let o32 = apply(rule, spec, t32.value, spec.density(t32.value));
-    let (mut o, tf32) = if t32.value == t19.value {
-        (o19, "TF32's bit length changes nothing here".to_string())
-    } else if (o19.class, o19.clause) == (o32.class, o32.clause) {
-        (
-            o19,
-            format!(
-                "TF32 counted as 32 bits gives TPP {:.0} (argmax {}); the classification is the same",
-                t32.value, t32.argmax
-            ),
-        )
-    } else {
-        (
-            outcome(
-                Class::Undetermined,
-                None,
-                format!(
-                    "TF32's bit length decides: as 19 bits, {} ({}); as 32 bits, TPP {:.0} gives {} ({})",
-                    o19.class.name(),
-                    o19.why,
-                    t32.value,
-                    o32.class.name(),
-                    o32.why
-                ),
-            ),
-            "TF32's bit length decides the classification".to_string(),
-        )
-    };
-    let dc = spec.datacenter;
-    let nac_eligible = rule != Rule::Oct2022
-        && match o.class {
-            Class::A => dc == Some(false),
-            Class::B => dc == Some(true),
-            _ => false,
-        };
-    let licence_review =
-        (rule == Rule::Jan2026).then(|| licence_review(spec, (t19.value, t32.value), o.class));
-    let hbm = match (rule, spec.hbm_density) {
+/// The 2024-12 HBM note on a co-packaged stack of `density` GB/s/mm^2.
+fn hbm_note(rule: Rule, density: Option<f64>) -> Option<HbmNote> {
+    match (rule, density) {
         (Rule::Dec2024 | Rule::Jan2026, Some(d)) => Some(HbmNote {
             memory_bandwidth_density: d,
-            stack_is_3a090c: d > 2.0,
-            license_exception_hbm: d > 2.0 && d < 3.3,
+            stack_is_3a090c: d > HBM_DENSITY,
+            license_exception_hbm: d > HBM_DENSITY && d < HBM_EXCEPTION_DENSITY,
             note: "3A090.c covers HBM stacks; HBM co-packaged with a logic IC is excluded and the \
                    IC is classified by TPP and performance density"
                 .to_string(),
         }),
         _ => None,
-    };
+    }
+}
+
+/// How far `tpp` is from each TPP threshold of `rule`, and the nearest one.
+fn headroom(rule: Rule, tpp: f64) -> (Vec<Headroom>, f64) {
     let headroom: Vec<Headroom> = rule
         .tpp_thresholds()
         .iter()
         .map(|&th| Headroom {
             tpp_threshold: th,
-            ratio: t19.value / th,
+            ratio: tpp / th,
             max_dense_16bit_tflops: th / 16.0,
             max_dense_8bit_tops: th / 8.0,
         })
@@ -519,8 +600,13 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
     let nearest = headroom
         .iter()
         .min_by(|a, b| a.ratio.ln().abs().total_cmp(&b.ratio.ln().abs()))
-        .map_or(4800.0, |h| h.tpp_threshold);
+        .map_or(TPP_A, |h| h.tpp_threshold);
+    (headroom, nearest)
+}
 
+/// The verdict in one explanation: TPP and where it comes from, density, the rule's outcome
+/// and what follows from it.
+fn explanation(rule: Rule, t19: &Tpp, pd: Option<f64>, o: &Outcome, nac: bool) -> String {
     let mut why = format!(
         "TPP {:.0} from {} ({} x {} bits)",
         t19.value,
@@ -528,7 +614,7 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
         t19.argmax_peak,
         t19.argmax.bits(19)
     );
-    match pd19 {
+    match pd {
         Some(pd) => why.push_str(&format!(", performance density {pd:.2} per mm^2")),
         None => why.push_str(", performance density unknown (no die area)"),
     }
@@ -541,14 +627,30 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
     if let Some(clause) = o.clause {
         why.push_str(&format!(", so {clause}"));
     }
-    if nac_eligible {
+    if nac {
         why.push_str("; eligible for License Exception NAC/ACA");
     }
     if o.class == Class::Outside {
         why.push_str(&format!("; outside 3A090, though {OUTSIDE_NOTE}"));
     }
     why.push('.');
-    o.why = why;
+    why
+}
+
+/// Classifies `spec` under `rule`. The spec must be valid ([`Spec::validate`]).
+pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
+    let t19 = spec.tpp(19).expect("a validated spec has a peak");
+    let t32 = spec.tpp(32).expect("a validated spec has a peak");
+    let pd19 = spec.density(t19.value);
+    let (o, tf32) = tf32_outcome(rule, spec, &t19, &t32);
+    let dc = spec.datacenter;
+    let nac_eligible = rule != Rule::Oct2022
+        && match o.class {
+            Class::A => dc == Some(false),
+            Class::B => dc == Some(true),
+            _ => false,
+        };
+    let (headroom, nearest) = headroom(rule, t19.value);
     Verdict {
         rule,
         tpp: t19.value,
@@ -560,29 +662,40 @@ pub fn classify(spec: &Spec, rule: Rule) -> Verdict {
         classification: o.class,
         clause: o.clause,
         nac_eligible,
-        explanation: o.why,
+        explanation: explanation(rule, &t19, pd19, &o, nac_eligible),
         tf32,
-        licence_review,
+        licence_review: (rule == Rule::Jan2026)
+            .then(|| licence_review(spec, (t19.value, t32.value), o.class)),
         licence_letter: spec.licence_letter.clone(),
-        hbm,
+        hbm: hbm_note(rule, spec.hbm_density),
         headroom,
         nearest_threshold: nearest,
     }
 }
 
 impl Verdict {
+    /// The classification as a table cell: the clause where one applies ("3A090.a.1"), else
+    /// the class ("outside-3A090").
+    pub(crate) fn class_short(&self) -> &'static str {
+        self.clause.unwrap_or(self.classification.name())
+    }
+
+    /// The classification with its clause: "3A090.a (3A090.a.1)".
+    pub(crate) fn class_long(&self) -> String {
+        match self.clause {
+            Some(c) => format!("{} ({c})", self.classification.name()),
+            None => self.classification.name().to_string(),
+        }
+    }
+
     /// The verdict in sentences.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let under = if self.rule == Rule::Jan2026 {
             "3A090 as amended through 2024-12 (the January 2026 licence policy follows)".to_string()
         } else {
             format!("the {} rule", self.rule)
         };
-        let mut out = vec![format!(
-            "{}{} under {under}",
-            self.classification.name(),
-            self.clause.map(|c| format!(" ({c})")).unwrap_or_default()
-        )];
+        let mut out = vec![format!("{} under {under}", self.class_long())];
         out.push(self.explanation.clone());
         out.push(self.tf32.clone() + ".");
         if let Some(h) = &self.hbm {
@@ -617,7 +730,8 @@ impl Verdict {
             out.push(format!(
                 "January 2026 licence-review policy for exports from the US to China and Macau \
                  ({}): {}.",
-                r.source, r.policy
+                r.source,
+                r.policy.long()
             ));
             for c in &r.conditions {
                 out.push(format!(
@@ -629,7 +743,9 @@ impl Verdict {
             }
             if let Some(ratio) = r.bandwidth_ratio {
                 out.push(format!(
-                    "  DRAM bandwidth headroom: {ratio:.2}x the 6,500 GB/s ceiling."
+                    "  DRAM bandwidth headroom: {} the {} ceiling.",
+                    crate::quantity::ratio(ratio),
+                    Quantity::new(REVIEW_DRAM_GBPS * 1e9, Unit::BytePerSecond).human()
                 ));
             }
             if let Some(t) = &r.tariff {

@@ -256,8 +256,9 @@ impl Spec {
     /// A bound for a measurement on `exec` at `p` where the chip lists no such peak, with what
     /// it is: on the same unit, the fastest rate at `p` or a wider precision; for 16-bit work on
     /// the vector units, four times their fp32 rate (packed half precision runs at most four
-    /// times fp32 on any GPU chipbench knows: the A100's 78 against 19.5). Only a chip that
-    /// lists nothing for that unit falls back to its fastest rate of any unit.
+    /// times fp32 on any GPU chipbench knows: the A100's 78 against 19.5). Never another
+    /// unit's rate or a narrower format's: where the chip lists neither, there is no bound
+    /// (and the dataset refuses a figure it cannot bound).
     pub fn bound(&self, exec: model::Unit, p: Precision) -> Option<(f64, String)> {
         let own = |u: &Unit| -> Vec<(Precision, f64)> {
             match exec {
@@ -291,26 +292,15 @@ impl Spec {
             .filter(|(q, _)| q.bits(19) >= p.bits(19))
             .map(|(_, v)| v)
             .max_by(f64::total_cmp);
-        if let Some(v) = same {
-            return Some((
+        same.map(|v| {
+            (
                 v,
                 format!(
                     "fastest {exec} rate at {} bits or wider (no {exec} {p} peak listed)",
                     p.bits(19)
                 ),
-            ));
-        }
-        self.units
-            .iter()
-            .flat_map(Unit::rates)
-            .map(|(_, v)| v)
-            .max_by(f64::total_cmp)
-            .map(|v| {
-                (
-                    v,
-                    format!("fastest rate of any unit (the chip lists no {exec} peaks)"),
-                )
-            })
+            )
+        })
     }
 
     /// Every figure must be finite and positive; a clear message for the first that is not.
@@ -431,6 +421,9 @@ mod tests {
         fp32_only.units[0].vector = [(Precision::Fp32, 82.6)].into_iter().collect();
         assert_eq!(fp32_only.bound(v, Precision::Fp16).unwrap().0, 4.0 * 82.6);
         assert_eq!(fp32_only.bound(m, Precision::Int8).unwrap().0, 330.3);
+        // f32 work on matrix units that list nothing at 32 bits: no bound from the fp16 or
+        // fp8 rates, nor from the vector units.
+        assert_eq!(fp32_only.bound(m, Precision::Fp32), None);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Shared by the integration tests: a test runner that knows what each test needs, and
 //! helpers that run the binary. Each test crate uses only some of these.
 //!
-//! A test that needs a GPU adapter, a browser or Python, on a machine that has none, is
-//! reported as ignored in the runner's own count, never as a pass. With
-//! `CHIPBENCH_REQUIRE_GPU`, `CHIPBENCH_REQUIRE_BROWSER` or `CHIPBENCH_REQUIRE_PYTHON` set (CI
-//! sets all three), a missing one fails the test instead.
+//! A test that needs a GPU adapter, a browser, Python or DuckDB, on a machine that has none,
+//! is reported as ignored in the runner's own count, never as a pass. With
+//! `CHIPBENCH_REQUIRE_GPU`, `CHIPBENCH_REQUIRE_BROWSER`, `CHIPBENCH_REQUIRE_PYTHON` or
+//! `CHIPBENCH_REQUIRE_DUCKDB` set (CI sets them all), a missing one fails the test instead.
 #![allow(dead_code)]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -23,6 +23,10 @@ pub enum Need {
     Browser,
     /// `python3`.
     Python,
+    /// OpenSSH's `ssh-keygen`, to sign as contributors do.
+    SshKeygen,
+    /// DuckDB's and pandas' Python packages, to read the dataset export as researchers do.
+    DuckDb,
 }
 
 impl Need {
@@ -31,6 +35,8 @@ impl Need {
             Need::Gpu => "CHIPBENCH_REQUIRE_GPU",
             Need::Browser => "CHIPBENCH_REQUIRE_BROWSER",
             Need::Python => "CHIPBENCH_REQUIRE_PYTHON",
+            Need::SshKeygen => "CHIPBENCH_REQUIRE_SSH_KEYGEN",
+            Need::DuckDb => "CHIPBENCH_REQUIRE_DUCKDB",
         }
     }
 
@@ -49,6 +55,16 @@ impl Need {
             Need::Python => python()
                 .is_none()
                 .then(|| "python3 is not available".to_string()),
+            Need::SshKeygen => Command::new("ssh-keygen")
+                .arg("-?")
+                .output()
+                .is_err()
+                .then(|| "ssh-keygen is not available".to_string()),
+            Need::DuckDb => (!Command::new("python3")
+                .args(["-c", "import duckdb, pandas"])
+                .output()
+                .is_ok_and(|o| o.status.success()))
+            .then(|| "python3 with the duckdb and pandas packages is not available".to_string()),
         }
     }
 }

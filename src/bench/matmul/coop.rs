@@ -19,7 +19,7 @@ use crate::device::{Context, ShaderCode};
 use crate::model::Numeric;
 
 /// Subgroups of 32 in one workgroup (256 invocations), as shaders/matmul_coop.wgsl has them.
-pub const SUBGROUPS: u64 = 8;
+pub(crate) const SUBGROUPS: u64 = 8;
 
 const BODY: &str = include_str!("../../../shaders/matmul_coop.wgsl");
 /// M and N are padded to a multiple of the largest workgroup tile, K to the deepest slice.
