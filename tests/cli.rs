@@ -12,10 +12,7 @@ use chipbench::model::{DeviceInfo, RunResult, Status, Unit};
 use common::{Need, assert_one_line_error, chipbench, needs, plain};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipbench-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("cli", name)
 }
 
 fn devices_json_lists_adapters() {

@@ -8,16 +8,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use chipbench::model::{RunResult, Status};
-use common::{Need, chipbench, needs, one_line_error, plain};
-
-const CHIPBENCH: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
-const VENDOR: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
+use common::{H200, H200_VENDOR, Need, chipbench, needs, one_line_error, plain};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipbench-compare-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("compare", name)
 }
 
 fn read(path: &str) -> RunResult {
@@ -55,13 +49,13 @@ fn number(p: &serde_json::Value, key: &str) -> f64 {
 const H200_PAIRS: usize = 2 + 4 * 3;
 
 fn the_h200_run_against_the_vendor_libraries() {
-    let (table, stderr) = compare(&[CHIPBENCH, VENDOR]);
+    let (table, stderr) = compare(&[H200, H200_VENDOR]);
     let rows: Vec<&str> = table
         .lines()
         .filter(|l| l.starts_with("matmul") || l.starts_with("copy"))
         .collect();
     assert_eq!(rows.len(), H200_PAIRS, "{table}");
-    let p = pairs(&[CHIPBENCH, VENDOR]);
+    let p = pairs(&[H200, H200_VENDOR]);
     assert_eq!(p.len(), H200_PAIRS);
     let big = p
         .iter()
@@ -92,13 +86,13 @@ fn the_h200_run_against_the_vendor_libraries() {
 }
 
 fn a_file_against_itself_shows_no_difference() {
-    let a = read(CHIPBENCH);
+    let a = read(H200);
     let ok = a
         .workloads
         .iter()
         .filter(|w| w.status == Status::Ok)
         .count();
-    let p = pairs(&[CHIPBENCH, CHIPBENCH]);
+    let p = pairs(&[H200, H200]);
     assert_eq!(p.len(), ok, "every record against itself");
     for x in &p {
         assert_eq!(x["variant_a"], x["variant_b"]);
@@ -110,7 +104,7 @@ fn a_file_against_itself_shows_no_difference() {
 
 fn every_format_parses() {
     // CSV: a header and one record per pair, numbers that parse, one unit per column.
-    let (text, _) = compare(&[CHIPBENCH, VENDOR, "--format", "csv"]);
+    let (text, _) = compare(&[H200, H200_VENDOR, "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).expect(name);
@@ -123,7 +117,7 @@ fn every_format_parses() {
             r[col("ratio_high")].parse().unwrap(),
         );
         assert!(lo <= ratio && ratio <= hi, "{r:?}");
-        assert_eq!(&r[col("b")], VENDOR);
+        assert_eq!(&r[col("b")], H200_VENDOR);
         let copy = &r[col("workload")] == "copy";
         let (rate, bytes) = (
             &r[col("median_a_flop_per_s")],
@@ -136,7 +130,7 @@ fn every_format_parses() {
         });
     }
     // Markdown: a table row per pair under the side's heading.
-    let (md, _) = compare(&[CHIPBENCH, VENDOR, "--format", "markdown"]);
+    let (md, _) = compare(&[H200, H200_VENDOR, "--format", "markdown"]);
     let rows: Vec<&str> = md
         .lines()
         .filter(|l| l.starts_with("| ") && !l.contains("---"))
@@ -144,7 +138,7 @@ fn every_format_parses() {
     assert_eq!(rows.len(), H200_PAIRS + 1, "header and pairs: {md}");
     assert!(md.contains("## B: "), "{md}");
     // Table: a header naming the columns.
-    let (table, _) = compare(&[CHIPBENCH, VENDOR, "--format", "table"]);
+    let (table, _) = compare(&[H200, H200_VENDOR, "--format", "table"]);
     assert!(
         table.contains("B/A (95% interval)") && table.contains("run-to-run"),
         "{table}"
@@ -154,25 +148,32 @@ fn every_format_parses() {
 fn device_names_stand_for_their_files() {
     // "h200" (any case) is both H200 files of results/: the vendor one on both sides pairs
     // with itself.
-    let p = pairs(&["H200", VENDOR]);
+    let p = pairs(&["H200", H200_VENDOR]);
     assert!(!p.is_empty());
     assert!(p.iter().all(|p| p["variant_a"] == p["variant_b"]));
     // In another dataset (--root) with a hostile device name: cells cannot break Markdown,
     // and a typed name cannot become a spreadsheet formula.
     let root = scratch("root");
-    let mut r = read(CHIPBENCH);
+    let mut r = read(H200);
     r.device.name = "=Evil|<b>GPU</b>".to_string();
     r.seal();
     r.write_atomic(&root.join("evil").join("r.json")).unwrap();
     let root_arg = root.to_str().unwrap();
-    let (md, _) = compare(&["=evil", VENDOR, "--root", root_arg, "--format", "markdown"]);
+    let (md, _) = compare(&[
+        "=evil",
+        H200_VENDOR,
+        "--root",
+        root_arg,
+        "--format",
+        "markdown",
+    ]);
     assert!(md.contains("=Evil\\|&lt;b&gt;GPU&lt;/b&gt;"), "{md}");
     assert!(!md.contains("<b>"), "{md}");
-    let (text, _) = compare(&["=evil", VENDOR, "--root", root_arg, "--format", "csv"]);
+    let (text, _) = compare(&["=evil", H200_VENDOR, "--root", root_arg, "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let first = reader.records().next().unwrap().unwrap();
     assert_eq!(&first[0], "'=evil");
-    let err = one_line_error(&["compare", "h200", VENDOR, "--root", root_arg]);
+    let err = one_line_error(&["compare", "h200", H200_VENDOR, "--root", root_arg]);
     assert!(err.contains("h200") && err.contains("=Evil"), "{err}");
 }
 
@@ -222,7 +223,7 @@ fn bad_input_gets_one_error_line_and_exit_2() {
     let broken = dir.join("broken.json");
     fs::write(&broken, "{ not json").unwrap();
     let edited = dir.join("edited.json");
-    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(CHIPBENCH)).unwrap();
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(H200)).unwrap();
     fs::write(
         &edited,
         text.replacen("\"contributor\": null", "\"contributor\": \"x\"", 1),
@@ -230,20 +231,17 @@ fn bad_input_gets_one_error_line_and_exit_2() {
     .unwrap();
     let (broken, edited) = (broken.to_str().unwrap(), edited.to_str().unwrap());
     let cases: [(&[&str], &str); 10] = [
-        (&["compare", "missing.json", VENDOR], "missing.json"),
-        (
-            &["compare", CHIPBENCH, "no/such/file.json"],
-            "no/such/file.json",
-        ),
-        (&["compare", broken, VENDOR], "invalid JSON"),
-        (&["compare", CHIPBENCH, edited], "id is not the SHA-256"),
-        (&["compare", "no-such-gpu", VENDOR], "no-such-gpu"),
-        (&["compare", "results", VENDOR], "is a directory"),
-        (&["compare", CHIPBENCH], "at least two"),
+        (&["compare", "missing.json", H200_VENDOR], "missing.json"),
+        (&["compare", H200, "no/such/file.json"], "no/such/file.json"),
+        (&["compare", broken, H200_VENDOR], "invalid JSON"),
+        (&["compare", H200, edited], "id is not the SHA-256"),
+        (&["compare", "no-such-gpu", H200_VENDOR], "no-such-gpu"),
+        (&["compare", "results", H200_VENDOR], "is a directory"),
+        (&["compare", H200], "at least two"),
         (&["compare"], "at least two"),
-        (&["compare", CHIPBENCH, VENDOR, "--format", "xml"], "xml"),
+        (&["compare", H200, H200_VENDOR, "--format", "xml"], "xml"),
         (
-            &["compare", CHIPBENCH, VENDOR, "--format", "html"],
+            &["compare", H200, H200_VENDOR, "--format", "html"],
             "--format html",
         ),
     ];

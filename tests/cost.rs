@@ -9,10 +9,7 @@ use std::path::Path;
 use chipbench::cost::{Compute, Context, Request, Runs, Tables, estimate};
 use chipbench::model::RunResult;
 use chipbench::policy::Database;
-use common::{Need, chipbench, needs, one_line_error, plain};
-
-const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
-const H200_CUBLAS: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
+use common::{H200, H200_VENDOR, Need, chipbench, needs, one_line_error, plain};
 
 fn json(args: &[&str]) -> serde_json::Value {
     common::json_of(args)
@@ -279,7 +276,7 @@ fn the_h200_estimate_names_its_vendor_library_beside_the_datasheet() {
     let v = json(&["cost", "--model", "deepseek-v3", "--result", H200, "--json"]);
     assert_eq!(v["rate_source"], "datasheet");
     let m = &v["capability"]["measurement"];
-    assert_eq!(m["gemm"]["file"], H200_CUBLAS);
+    assert_eq!(m["gemm"]["file"], H200_VENDOR);
     assert!((m["gemm"]["flop_per_s"].as_f64().unwrap() / 1e12 - 677.9).abs() < 0.05);
     // Its generation's calibration chips (H100, H800) are the same silicon: no adjustment,
     // and the estimate is the one the datasheet alone gives.

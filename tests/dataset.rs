@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{H200, H200_VENDOR, repo};
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -12,18 +14,8 @@ use chipbench::dataset::{self, Added};
 use chipbench::model::RunResult;
 use chipbench::policy::Database;
 
-const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
-const H200_VENDOR: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipbench-dataset-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("dataset", name)
 }
 
 /// The H200 result, changed by `edit` and sealed again, written to `dir/name`.

@@ -13,21 +13,13 @@ use std::process::Command;
 use chipbench::dataset;
 use chipbench::model::{RunResult, Throughput, WorkloadRecord};
 use chipbench::policy::Database;
-use common::{Need, Test, needs, plain};
+use common::{H200, Need, Test, needs, plain, repo};
 use serde_json::{Value, json};
 
-const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
 const CHIP: &str = "nvidia-h200-sxm";
 
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipbench-export-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("export", name)
 }
 
 /// Makes `w` report `factor` times its figure, every sample and statistic consistent.

@@ -12,18 +12,13 @@ use chipbench::cost::Tables;
 use chipbench::model::RunResult;
 use chipbench::policy::Database;
 use chipbench::report::{model, summary};
-use common::{Need, needs, plain};
+use common::{H200, H200_VENDOR, Need, needs, plain};
 
-const H200_CUBLAS: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
-const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
 const HOSTILE: &str =
     "<script>document.title='pwned'</script><img src=x onerror=\"document.title='img'\">|x";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipbench-report-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("report", name)
 }
 
 /// A directory holding the H200 result renamed to a hostile device name.
@@ -36,7 +31,7 @@ fn hostile_results(name: &str) -> PathBuf {
     r.write_atomic(&dir.join("r.json")).unwrap();
     // The vendor-library file beside it calibrates the hostile device's training bound.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    fs::copy(root.join(H200_CUBLAS), dir.join("cublas.json")).unwrap();
+    fs::copy(root.join(H200_VENDOR), dir.join("cublas.json")).unwrap();
     dir
 }
 

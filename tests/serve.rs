@@ -8,9 +8,7 @@ mod common;
 use chipbench::cost::Catalog;
 use chipbench::policy::Database;
 use chipbench::serve::figures::Figures;
-use common::{chipbench, one_line_error, plain};
-
-const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
+use common::{H200, chipbench, one_line_error, plain};
 
 fn json(args: &[&str]) -> serde_json::Value {
     common::json_of(args)

@@ -2,6 +2,8 @@
 //! against the files in tests/snapshots/: a change of wording, rounding or layout shows as a
 //! reviewed diff. `CHIPBENCH_UPDATE_SNAPSHOTS=1 cargo test --test snapshots` rewrites them.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,9 +12,7 @@ use chipbench::cost::Tables;
 use chipbench::model::RunResult;
 use chipbench::policy::Database;
 use chipbench::report::{model, summary, table};
-
-const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
-const H200_CUBLAS: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
+use common::{H200, H200_VENDOR};
 
 /// The formats every view renders, and the file extension each snapshot takes.
 const FORMATS: [(&str, &str); 4] = [
@@ -120,7 +120,7 @@ fn commands() -> Vec<(&'static str, Vec<&'static str>)> {
             ],
         ),
         ("inference-validate", vec!["inference", "--validate"]),
-        ("compare-h200-vendor", vec!["compare", H200, H200_CUBLAS]),
+        ("compare-h200-vendor", vec!["compare", H200, H200_VENDOR]),
         ("report", vec!["report"]),
         (
             "scenario-2023",

@@ -19,22 +19,12 @@ use std::time::{Duration, Instant};
 use chipbench::dataset::{self, Added, Admission, AllowedSigners, Standing, Verification};
 use chipbench::model::{RunResult, Throughput, WorkloadRecord};
 use chipbench::policy::Database;
-use common::{Need, Test, needs, plain};
+use common::{H200, H200_VENDOR, Need, Test, needs, plain, repo};
 use ssh_key::private::Ed25519Keypair;
 use ssh_key::{LineEnding, PrivateKey};
 
-const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
-const VENDOR: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipbench-trust-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("trust", name)
 }
 
 fn committed(p: &str) -> RunResult {
@@ -142,10 +132,10 @@ fn resealed_forgeries_change_no_standing() {
     let lab = key(&keys, "lab@example.org", 1);
     let stranger = key(&keys, "stranger", 9);
     list(&root, &[&lab]);
-    for f in [H200, VENDOR] {
+    for f in [H200, H200_VENDOR] {
         stored(add(&db, &root, &repo(f), Some(&lab)));
     }
-    let (h200, vendor) = (committed(H200), committed(VENDOR));
+    let (h200, vendor) = (committed(H200), committed(H200_VENDOR));
     let before = standings(&db, &root);
     assert_eq!(standing_of(&before, &h200.id), Standing::Single);
     let mut forgeries = Vec::new();
@@ -199,7 +189,7 @@ fn resealed_forgeries_change_no_standing() {
     // A link to a file outside the tree and a misplaced copy: no second run either.
     std::os::unix::fs::symlink(&forgeries[0], root.join("nvidia/link.json")).unwrap();
     fs::create_dir_all(root.join("elsewhere")).unwrap();
-    fs::copy(repo(VENDOR), root.join("elsewhere/copy.json")).unwrap();
+    fs::copy(repo(H200_VENDOR), root.join("elsewhere/copy.json")).unwrap();
     let after = standings(&db, &root);
     for (id, want) in [(&h200.id, Standing::Single), (&vendor.id, Standing::Single)] {
         assert_eq!(standing_of(&after, id), want, "{after:?}");
@@ -363,7 +353,7 @@ fn signature_misuse_verifies_nothing() {
     let signers = list(&root, &[&lab]);
     let sign = |k: &Key, bytes: &[u8]| dataset::signature::sign(&k.private, bytes).unwrap();
     let a = fs::read(repo(H200)).unwrap();
-    let b = fs::read(repo(VENDOR)).unwrap();
+    let b = fs::read(repo(H200_VENDOR)).unwrap();
     // A valid signature by an unlisted key: stored, unverified.
     let v = dataset::signature::verify_bytes(&signers, &a, sign(&stranger, &a).as_bytes());
     assert!(matches!(v, Verification::UnknownKey { .. }), "{v:?}");
@@ -386,7 +376,7 @@ fn signature_misuse_verifies_nothing() {
     assert!(matches!(add(&db, &root, &f, None), Added::Rejected(_)));
     // Two signed runs in the tree, their signatures swapped: both unverified, both named.
     let sa = stored(add(&db, &root, &repo(H200), Some(&lab)));
-    let sb = stored(add(&db, &root, &repo(VENDOR), Some(&lab)));
+    let sb = stored(add(&db, &root, &repo(H200_VENDOR), Some(&lab)));
     for p in [&sa, &sb] {
         assert_eq!(
             dataset::verify(&signers, p).signer(),
@@ -453,7 +443,7 @@ fn ssh_keygen_signatures_verify() {
     assert!(text.contains("(signed by me@lab)"), "{text}");
     // And `ssh-keygen -Y verify` accepts what `--sign` made.
     let file2 = dir.join("vendor.json");
-    fs::copy(repo(VENDOR), &file2).unwrap();
+    fs::copy(repo(H200_VENDOR), &file2).unwrap();
     let sig = dataset::signature::sign(&key, &fs::read(&file2).unwrap()).unwrap();
     fs::write(dir.join("vendor.json.sig"), sig).unwrap();
     let verified = Command::new("ssh-keygen")
@@ -744,7 +734,7 @@ fn validation_refuses_the_oddities() {
         ),
         (
             "no-tolerance",
-            VENDOR,
+            H200_VENDOR,
             |r| {
                 let w = r
                     .workloads
@@ -757,7 +747,7 @@ fn validation_refuses_the_oddities() {
         ),
         (
             "tool",
-            VENDOR,
+            H200_VENDOR,
             |r| r.tool.name = "chipbench".into(),
             "contradicts its tool",
         ),
@@ -797,7 +787,7 @@ fn forgery_fuzz_changes_no_signed_standing() {
     list(&root, &[&lab]);
     let h200 = committed(H200);
     stored(add(&db, &root, &repo(H200), Some(&lab)));
-    stored(add(&db, &root, &repo(VENDOR), Some(&lab)));
+    stored(add(&db, &root, &repo(H200_VENDOR), Some(&lab)));
     let mut rng = chipbench::bench::data::Rng::new(24);
     let pieces = [
         "NVIDIA",

@@ -8,11 +8,29 @@
 #![allow(dead_code)]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use chipbench::device::{DeviceChoice, Discovery, discover};
 use libtest_mimic::{Arguments, Failed, Trial};
+
+/// The committed H200 run, and the vendor-library run measured in the same session.
+pub const H200: &str = "results/nvidia/nvidia-h200/788c5ff8540abced7339f909a6e8162656f077571271ccf6faac048bbb59959e.json";
+pub const H200_VENDOR: &str = "results/nvidia/nvidia-h200/35e780f66ae0c0b913f422b44ad175238d1c0a06e882f1395876026a408a024a.json";
+
+/// A path in the repository.
+pub fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+/// An empty folder for one test of `suite`, unique to this test process.
+pub fn scratch_in(suite: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chipbench-{suite}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
 
 /// Something outside the crate a test cannot run without.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
