@@ -17,7 +17,7 @@ mod parquet;
 mod sink;
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use self::columns::{Column, Kind, Row, SAMPLES, Value};
@@ -206,10 +206,7 @@ fn open(
     let file = File::create(path)?;
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
     Ok(match format {
-        Format::Csv => Box::new(sink::Csv::new(
-            BufWriter::with_capacity(1 << 16, file),
-            &names,
-        )?),
+        Format::Csv => Box::new(sink::Csv::new(file, &names)?),
         Format::Jsonl => Box::new(sink::Jsonl::new(file, &names)),
         Format::Parquet => Box::new(parquet::Parquet::new(file, table, columns)?),
     })
