@@ -121,6 +121,36 @@ fn price(p: Option<&crate::cost::PriceUsed>) -> String {
     })
 }
 
+/// The buyer's best and the best on sale, each with how the page names it.
+fn sides<T, P>(o: &Outcome<T, P>) -> [(&'static str, &T); 2] {
+    [
+        ("this buyer's best", &o.available),
+        ("best on sale", &o.overall),
+    ]
+}
+
+/// The dollar penalty, `ratio_of_cost` times `what`, or that there is none.
+fn dollars(ratio_of_cost: Option<f64>, what: &str) -> String {
+    ratio_of_cost.map_or(
+        "no dollar ratio (a chip without a price)".to_string(),
+        |c| format!("{} {what}", ratio(c)),
+    )
+}
+
+/// The note under a workload's table that names what one side's figure rests on.
+fn basis(
+    who: &str,
+    chip: &str,
+    evidence: &str,
+    calibration: &str,
+    price_used: Option<&crate::cost::PriceUsed>,
+) -> Block {
+    Block::Note(format!(
+        "{who}, {chip}: evidence {evidence}; {calibration}; price {}",
+        price(price_used)
+    ))
+}
+
 fn training(doc: &mut Document, o: &Outcome<Training, TrainingPenalty>) {
     doc.push(Block::Heading(format!("Training {}", o.workload)));
     let mut t = Table::new(&[
@@ -130,10 +160,7 @@ fn training(doc: &mut Document, o: &Outcome<Training, TrainingPenalty>) {
         ("days", "wall clock"),
         ("cost", "cost at table prices"),
     ]);
-    for (who, x) in [
-        ("this buyer's best", &o.available),
-        ("best on sale", &o.overall),
-    ] {
+    for (who, x) in sides(o) {
         t.push(vec![
             Cell::text(who),
             Cell::text(&x.chip),
@@ -150,19 +177,16 @@ fn training(doc: &mut Document, o: &Outcome<Training, TrainingPenalty>) {
         ratio(p.time),
         ratio(p.time),
         Quantity::new(p.chips_to_match, Unit::Count).human(),
-        p.cost.map_or("no dollar ratio (a chip without a price)".to_string(), |c| format!("{} the dollars", ratio(c)))
+        dollars(p.cost, "the dollars")
     )]));
-    for (who, x) in [
-        ("this buyer's best", &o.available),
-        ("best on sale", &o.overall),
-    ] {
-        doc.push(Block::Note(format!(
-            "{who}, {}: evidence {}; {}; price {}",
-            x.chip,
-            x.evidence,
-            x.calibration,
-            price(x.price.as_ref())
-        )));
+    for (who, x) in sides(o) {
+        doc.push(basis(
+            who,
+            &x.chip,
+            &x.evidence,
+            &x.calibration,
+            x.price.as_ref(),
+        ));
         if let Some(r) = x.reported.as_ref().filter(|r| r.like_for_like) {
             let place = match (r.inside, r.gpu_hours < x.gpu_hours.low) {
                 (true, _) => "inside",
@@ -188,10 +212,7 @@ fn serving(doc: &mut Document, o: &Outcome<Serving, ServingPenalty>) {
         ("tokens", "output per GPU"),
         ("cost", "cost"),
     ]);
-    for (who, x) in [
-        ("this buyer's best", &o.available),
-        ("best on sale", &o.overall),
-    ] {
+    for (who, x) in sides(o) {
         t.push(vec![
             Cell::text(who),
             Cell::text(&x.chip),
@@ -206,22 +227,16 @@ fn serving(doc: &mut Document, o: &Outcome<Serving, ServingPenalty>) {
     doc.push(Block::List(vec![format!(
         "penalty: {} the chips for the same output tokens/s; {}",
         ratio(p.chips),
-        p.cost.map_or(
-            "no dollar ratio (a chip without a price)".to_string(),
-            |c| format!("{} the dollars per token", ratio(c))
-        )
+        dollars(p.cost, "the dollars per token")
     )]));
-    for (who, x) in [
-        ("this buyer's best", &o.available),
-        ("best on sale", &o.overall),
-    ] {
-        doc.push(Block::Note(format!(
-            "{who}, {}: evidence {}; {}; price {}",
-            x.chip,
-            x.evidence,
-            x.calibration,
-            price(x.price.as_ref())
-        )));
+    for (who, x) in sides(o) {
+        doc.push(basis(
+            who,
+            &x.chip,
+            &x.evidence,
+            &x.calibration,
+            x.price.as_ref(),
+        ));
     }
 }
 
