@@ -181,12 +181,7 @@ fn two_back_to_back_runs_are_within_noise() {
     let dir = scratch("runs");
     let (a, b) = (dir.join("a.json"), dir.join("b.json"));
     for path in [&a, &b] {
-        let out = chipbench(&["run", "--quiet", "--out", path.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::succeeds(&["run", "--quiet", "--out", path.to_str().unwrap()]);
     }
     let p = pairs(&[a.to_str().unwrap(), b.to_str().unwrap()]);
     assert!(p.len() > 20, "{}", p.len());

@@ -36,13 +36,7 @@ fn hostile_results(name: &str) -> PathBuf {
 }
 
 fn report(args: &[&str]) -> String {
-    let out = common::chipbench(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(common::succeeds(args).stdout).unwrap()
 }
 
 fn every_format_reports_the_dataset() {
@@ -237,28 +231,16 @@ fn html_report_renders_in_chromium() {
         "{} bytes",
         png.len()
     );
-    // A page that loads the report in a 1400 px frame and writes its scroll width.
-    let harness = dir.join("harness.html");
-    fs::write(
-        &harness,
-        "<html><body style=\"margin:0\"><iframe id=\"f\" src=\"report.html\" \
-         style=\"width:1400px;height:900px;border:0\"></iframe><pre id=\"out\">pending</pre>\
-         <script>document.getElementById('f').onload = function() { var d = \
+    // The report in a 1400 px frame, which writes its scroll width.
+    let dom = in_frame(
+        browser,
+        &dir,
+        "report.html",
+        1400,
+        "document.getElementById('f').onload = function() { var d = \
          this.contentDocument.documentElement; document.getElementById('out').textContent = \
-         'width ' + d.scrollWidth + ' of ' + this.clientWidth; };</script></body></html>",
-    )
-    .unwrap();
-    let out = Command::new(browser)
-        .args(chromium_args(&profile))
-        .args([
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            &format!("file://{}", harness.display()),
-        ])
-        .output()
-        .expect("run chromium");
-    let dom = String::from_utf8_lossy(&out.stdout);
+         'width ' + d.scrollWidth + ' of ' + this.clientWidth; };",
+    );
     let at = dom.find("width ").expect("the frame reported its width");
     let nums: Vec<u32> = dom[at..]
         .split_whitespace()
@@ -321,7 +303,6 @@ fn chart_labels_neither_overlap_nor_leave_the_chart() {
 /// Loads `page` from `dir` in a frame `width` px wide and lists, one per line, every pair of
 /// overlapping text boxes and every text outside its SVG (after a `charts N` line).
 fn layout_problems(browser: &str, dir: &Path, page: &str, width: u32) -> Vec<String> {
-    let harness = dir.join(format!("layout-{width}-{page}"));
     let script = r#"
 function check(doc) {
   var out = [], svgs = doc.querySelectorAll('svg');
@@ -347,6 +328,16 @@ function check(doc) {
 document.getElementById('f').onload = function () {
   document.getElementById('out').textContent = check(this.contentDocument);
 };"#;
+    in_frame(browser, dir, page, width, script)
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Loads `page` from `dir` in a frame `width` px wide beside a `<pre id="out">`, runs `script`
+/// (which writes its findings there when the frame has loaded) and returns that text.
+fn in_frame(browser: &str, dir: &Path, page: &str, width: u32, script: &str) -> String {
+    let harness = dir.join(format!("frame-{width}-{page}"));
     fs::write(
         &harness,
         format!(
@@ -369,16 +360,12 @@ document.getElementById('f').onload = function () {
         .expect("run chromium");
     let dom = String::from_utf8_lossy(&out.stdout);
     let start = dom.find("<pre id=\"out\">").expect("the harness page") + "<pre id=\"out\">".len();
-    let end = start + dom[start..].find("</pre>").expect("the end of the list");
+    let end = start + dom[start..].find("</pre>").expect("the end of its text");
     dom[start..end]
-        .lines()
-        .map(|l| {
-            l.replace("&amp;", "&")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"")
-        })
-        .collect()
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
 }
 
 /// Headless Chromium with a throwaway profile and nothing reaching the network.

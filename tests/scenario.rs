@@ -516,13 +516,7 @@ fn outputs_carry_units_and_machines_get_raw_numbers() {
     ];
     let run = |extra: &[&str]| {
         let args: Vec<&str> = base.iter().chain(extra).copied().collect();
-        let out = common::chipbench(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(common::succeeds(&args).stdout).unwrap()
     };
     let table = run(&[]);
     assert!(

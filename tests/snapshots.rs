@@ -6,7 +6,6 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chipbench::cost::Tables;
 use chipbench::model::RunResult;
@@ -158,18 +157,7 @@ fn root() -> &'static Path {
 }
 
 fn run(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_chipbench"))
-        .args(args)
-        .current_dir(root())
-        .env("NODEVICE_SELECT", "1")
-        .output()
-        .expect("run chipbench");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
+    String::from_utf8(common::succeeds(args).stdout).expect("UTF-8 output")
 }
 
 /// Compares `text` with the snapshot `name`, or writes it when asked; a mismatch is returned.

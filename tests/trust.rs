@@ -233,13 +233,8 @@ fn resealed_forgeries_change_no_standing() {
 /// The committed runs are unsigned: `unverified`, and `cost` still takes the cuBLAS figure,
 /// naming it unverified.
 fn committed_runs_are_unverified_and_still_used() {
-    let out = common::chipbench(&["cost", "--model", "deepseek-v3", "--result", H200]);
+    let out = common::succeeds(&["cost", "--model", "deepseek-v3", "--result", H200]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(
         text.contains("cublas-bf16") && text.contains("677.9") && text.contains("unverified"),
         "{text}"
@@ -674,12 +669,7 @@ fn readers_refuse_incomplete_runs_unless_asked() {
         assert!(!out.status.success() && named, "{args:?}: {all}");
         let mut allowed = args.clone();
         allowed.push("--allow-incomplete");
-        let out = common::chipbench(&allowed);
-        assert!(
-            out.status.success(),
-            "{allowed:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::succeeds(&allowed);
     }
 }
 

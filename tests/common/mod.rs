@@ -234,9 +234,21 @@ pub fn assert_one_line_error(out: &Output) -> String {
     err
 }
 
+/// Runs chipbench with `args`, expecting success (a failure shows the arguments and the
+/// standard error).
+pub fn succeeds(args: &[&str]) -> Output {
+    let out = chipbench(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs `chipbench run --quick` with `workloads` into `out`, expecting success.
 pub fn quick_run(workloads: &str, out: &std::path::Path) {
-    let run = chipbench(&[
+    succeeds(&[
         "run",
         "--quick",
         "--workloads",
@@ -244,11 +256,6 @@ pub fn quick_run(workloads: &str, out: &std::path::Path) {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
 }
 
 /// Runs chipbench with `args`, expecting one error line and exit status 2.
@@ -258,11 +265,6 @@ pub fn one_line_error(args: &[&str]) -> String {
 
 /// Runs chipbench with `args` (a `--json` command), expecting success, and parses its output.
 pub fn json_of(args: &[&str]) -> serde_json::Value {
-    let out = chipbench(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(args);
     serde_json::from_slice(&out.stdout).expect("JSON on standard output")
 }
