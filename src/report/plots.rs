@@ -4,7 +4,7 @@
 //! carries a hover title; labels never overlap (a mark that cannot take its name takes a number
 //! and the key under the chart); legends sit below the plot; units follow the data.
 
-use super::model::{DEPLOYMENT_MODEL, DeploymentPoint, DeviceReport, Row, best};
+use super::model::{Ceilings, DEPLOYMENT_MODEL, DeploymentPoint, DeviceReport, Row, best};
 use crate::model::{Numeric, Source};
 use crate::policy::rules::thresholds as th;
 use crate::policy::{Database, Rule, classify};
@@ -59,6 +59,15 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
         Axis::log(x0, x1, "arithmetic intensity (FLOP/byte)"),
         Axis::log(per(bottom), per(top), format!("throughput ({unit_name})")),
     );
+    draw_ceilings(&mut chart, c, scale, (x0, x1));
+    draw_points(&mut chart, &points, scale);
+    Ok(chart.finish())
+}
+
+/// The datasheet (dashed) and measured (solid) roofs of every unit and precision, over the
+/// intensities from x0 to x1, each in the legend with its peak and bandwidth.
+fn draw_ceilings(chart: &mut Chart, c: &Ceilings, scale: Scale, (x0, x1): (f64, f64)) {
+    let per = |v: f64| v / scale.factor();
     let roof = |flops: f64, bytes: f64| -> Vec<(f64, f64)> {
         (0..80)
             .map(|i| x0 * (x1 / x0).powf(i as f64 / 79.0))
@@ -92,6 +101,12 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
             chart.legend_line(dashed, color, text);
         }
     }
+}
+
+/// Each measured case that has an intensity, coloured by workload (dots chipbench's kernels,
+/// triangles the vendor library's), with a hover title.
+fn draw_points(chart: &mut Chart, points: &[(&Row, (f64, f64))], scale: Scale) {
+    let per = |v: f64| v / scale.factor();
     let mut workloads: Vec<&str> = points
         .iter()
         .map(|(r, _)| r.key.case.workload.as_str())
@@ -123,7 +138,6 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
         chart.legend_mark(Shape::Dot, "#555", "chipbench (dots)");
         chart.legend_mark(Shape::Triangle, "#555", "vendor library (triangles)");
     }
-    Ok(chart.finish())
 }
 
 /// Chips sharing a place on a chart: one mark, its label the first name and how many more,
