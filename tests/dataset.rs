@@ -963,8 +963,9 @@ fn field_mutants(n: usize) -> (usize, usize) {
             &Default::default(),
             &[(r.id.clone(), r.clone())],
             Vec::new(),
+            i % 25 == 0,
         );
-        let doc = view::document(&db, &report, i % 25 == 0);
+        let doc = view::document(&db, &report);
         let _ = [Format::Table, Format::Csv, Format::Json].map(|f| render(&doc, f));
         if i % 25 == 0 {
             let _ = html(&doc, "chipbench report");

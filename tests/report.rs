@@ -115,7 +115,14 @@ fn the_report_model_holds_training_and_deployment() {
         &[Path::new(env!("CARGO_MANIFEST_DIR")).join("results")],
         false,
     );
-    let report = model::build(&db, &tables, &Default::default(), &results, Vec::new());
+    let report = model::build(
+        &db,
+        &tables,
+        &Default::default(),
+        &results,
+        Vec::new(),
+        true,
+    );
     let d = &report.devices[0];
     assert_eq!(d.chip.as_ref().unwrap().id, "nvidia-h200-sxm");
     // The training estimate names the H200's cuBLAS file beside the datasheet.
@@ -127,6 +134,8 @@ fn the_report_model_holds_training_and_deployment() {
     let point = |label: &str| {
         report
             .deployment
+            .as_ref()
+            .unwrap()
             .as_ref()
             .unwrap()
             .iter()
@@ -434,6 +443,7 @@ fn the_headline_answers_the_first_questions() {
         &Default::default(),
         &[(r.id.clone(), r.clone())],
         Vec::new(),
+        false,
     );
     let lines = summary::headline(&report.devices[0]);
     let text = lines.join("\n");
@@ -461,6 +471,7 @@ fn the_headline_answers_the_first_questions() {
         &Default::default(),
         &[(cpu.id.clone(), cpu)],
         Vec::new(),
+        false,
     );
     let text = summary::headline(&report.devices[0]).join("\n");
     assert!(

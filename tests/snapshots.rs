@@ -224,6 +224,7 @@ fn the_run_table_and_summary_match_their_snapshot() {
         &Default::default(),
         &[(r.id.clone(), r.clone())],
         Vec::new(),
+        false,
     );
     text.push_str("\nsummary:\n");
     for line in summary::headline(&report.devices[0]) {

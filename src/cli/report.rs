@@ -109,9 +109,10 @@ pub fn report_cmd(a: &ReportArgs) -> Result<ExitCode, Fatal> {
         .into());
     }
     let signers = chipbench::dataset::signers(None)?;
-    let report = model::build(&db, &tables, &signers, &results, skipped);
     let format = a.format.view();
-    let doc = view::document(&db, &report, format == chipbench::view::Format::Html);
+    let charts = format == chipbench::view::Format::Html;
+    let report = model::build(&db, &tables, &signers, &results, skipped, charts);
+    let doc = view::document(&db, &report);
     let text = match format {
         chipbench::view::Format::Html => chipbench::view::html(&doc, "chipbench report"),
         f => chipbench::view::render(&doc, f),

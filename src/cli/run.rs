@@ -243,7 +243,7 @@ fn explain(db: &Database, tables: &Tables, path: &Path, result: &RunResult) -> R
     if !result.settings.quick {
         named.extend(vendor_evidence(db, result));
     }
-    let report = model::build(db, tables, &signers, &named, Vec::new());
+    let report = model::build(db, tables, &signers, &named, Vec::new(), false);
     println!("\nsummary:");
     for d in &report.devices {
         for line in summary::headline(d) {

@@ -108,8 +108,10 @@ pub struct Report {
     /// Files that could not be read or are invalid, with the reason.
     pub skipped: Vec<(String, String)>,
     /// Serving capability against TPP: every chip on its datasheet, and the reported devices
-    /// on their measured bandwidth; or why the chart cannot be drawn.
-    pub deployment: Result<Vec<DeploymentPoint>, String>,
+    /// on their measured bandwidth; or why the chart cannot be drawn. Present only in a report
+    /// built with charts (`build`'s `charts`): fitting the serving model is most of a report's
+    /// time, and only the HTML page draws it.
+    pub deployment: Option<Result<Vec<DeploymentPoint>, String>>,
 }
 
 /// The model the deployment chart serves.
@@ -275,13 +277,14 @@ impl Filter {
 }
 
 /// Builds the report for `results` (each with the path it was read from), their standing
-/// judged by `signers`.
+/// judged by `signers`; with `charts`, also what only the charts show.
 pub fn build(
     db: &Database,
     tables: &Tables,
     signers: &crate::dataset::AllowedSigners,
     results: &[Named],
     skipped: Vec<(String, String)>,
+    charts: bool,
 ) -> Report {
     // Every run given is evidence for every device: a vendor-library file calibrates the
     // training estimate of the chips of the same silicon too.
@@ -305,7 +308,7 @@ pub fn build(
         .into_iter()
         .map(|((name, quick), runs)| device(db, tables, &evidence, name, quick, &runs))
         .collect();
-    let deployment = deployment(db, tables, &evidence, &devices);
+    let deployment = charts.then(|| deployment(db, tables, &evidence, &devices));
     Report {
         devices,
         skipped,

@@ -204,8 +204,9 @@ fn device(doc: &mut Document, d: &DeviceReport, all: &Table, charts: bool) {
     });
 }
 
-/// The report as a document; `charts` draws the SVG charts (for HTML).
-pub fn document(db: &Database, report: &Report, charts: bool) -> Document {
+/// The report as a document, with the SVG charts when it was built with them (for HTML).
+pub fn document(db: &Database, report: &Report) -> Document {
+    let charts = report.deployment.is_some();
     let all = cases(report);
     let mut doc = Document::default();
     doc.push(Block::Title("chipbench report".into()));
@@ -219,7 +220,7 @@ pub fn document(db: &Database, report: &Report, charts: bool) -> Document {
     for d in &report.devices {
         device(&mut doc, d, &all, charts);
     }
-    if charts {
+    if let Some(deployment) = &report.deployment {
         doc.push(Block::Heading("Export-control plane".into()));
         doc.push(Block::Figure {
             class: "plane",
@@ -231,7 +232,7 @@ pub fn document(db: &Database, report: &Report, charts: bool) -> Document {
         doc.push(Block::Heading("Deployment capability against TPP".into()));
         doc.push(Block::Figure {
             class: "deployment",
-            svg: plots::deployment_chart(&report.deployment),
+            svg: plots::deployment_chart(deployment),
         });
         doc.push(Block::Note(
             "Decoding one sequence is bound by memory bandwidth, which TPP does not count: a \
