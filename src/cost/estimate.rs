@@ -2,6 +2,8 @@
 //! compute, the calibration (without the run being estimated), the hours and their 80% range,
 //! then what follows from them (cost, wall clock, memory, the published runs on this chip).
 
+use std::rc::Rc;
+
 use serde::Serialize;
 
 use super::evidence::{self, Capability, KernelFigure, RateSource};
@@ -10,7 +12,8 @@ use super::price::{self, PriceUsed};
 use super::thresholds::{Threshold, thresholds};
 use super::{
     ADAM_MIXED_PRECISION_BYTES_PER_PARAM, COMPARED_RUNS, Compute, Context, CostError, Counted,
-    Field, REFERENCE_RUN, Request, Span, Work, gpu_hours, points, training_precision, within, work,
+    Field, Fitted, REFERENCE_RUN, Request, Span, Work, gpu_hours, points, training_precision,
+    within, work,
 };
 use crate::model::Source;
 use crate::policy::Chip;
@@ -266,18 +269,23 @@ fn span(p: &Predicted) -> Span {
     }
 }
 
-/// The calibration of `rate` (none for a given rate or utilisation), leaving `leave` out.
+/// The calibration of `rate` (none for a given rate or utilisation), leaving `leave` out, and
+/// the points it was fitted on; each fitted once per context.
 fn calibrate(
     ctx: &Context,
     req: &Request,
     rate: &Rate,
     leave: Option<&str>,
-) -> Result<Option<(Calibration, Vec<super::fit::Point>)>, CostError> {
+) -> Result<Option<Rc<Fitted>>, CostError> {
     let Rate::Calibrated { .. } = rate else {
         return Ok(None);
     };
-    let pts = points(ctx, req.precision, req.with_attention);
-    let c = Calibration::of(&pts, leave).ok_or_else(|| {
+    let key = (req.precision, req.with_attention, leave.map(String::from));
+    let fitted = ctx.fit(key, || {
+        let pts = points(ctx, req.precision, req.with_attention);
+        Some((Calibration::of(&pts, leave)?, pts))
+    });
+    let fitted = fitted.ok_or_else(|| {
         CostError::Calibration(format!(
             "fewer than three published runs to calibrate on{}",
             if req.with_attention {
@@ -287,7 +295,7 @@ fn calibrate(
             }
         ))
     })?;
-    Ok(Some((c, pts)))
+    Ok(Some(fitted))
 }
 
 /// The utilisation span for a model of `active` on the rate's chip.
@@ -372,7 +380,7 @@ pub fn estimate(ctx: &Context, req: &Request) -> Result<Estimate, CostError> {
     let leave = left_out(ctx, req, chip);
     let calibrated = calibrate(ctx, req, &rate, leave.as_deref())?;
     let (cal, pts) = match &calibrated {
-        Some((c, p)) => (Some(c), p.as_slice()),
+        Some(f) => (Some(&f.0), f.1.as_slice()),
         None => (None, &[][..]),
     };
     let active = work.as_ref().and_then(Work::active_params);
@@ -578,7 +586,7 @@ fn comparisons(
         };
         let calibrated = calibrate(ctx, req, rate, Some(id))?;
         let (cal, pts) = match &calibrated {
-            Some((c, p)) => (Some(c), p.as_slice()),
+            Some(f) => (Some(&f.0), f.1.as_slice()),
             None => (None, &[][..]),
         };
         let h = hours_of(rate, cal, pts, flops, Some(run.active_params));
@@ -598,7 +606,7 @@ fn comparisons(
     }
     let calibrated = calibrate(ctx, req, rate, None)?;
     let (cal, pts) = match &calibrated {
-        Some((c, p)) => (Some(c), p.as_slice()),
+        Some(f) => (Some(&f.0), f.1.as_slice()),
         None => (None, &[][..]),
     };
     for s in &ctx.tables.catalog.speculative {

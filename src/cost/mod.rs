@@ -203,11 +203,40 @@ pub struct Context<'a> {
     pub tables: &'a Tables,
     /// Result files (the dataset and any file given) whose vendor measurements count.
     pub files: &'a [Evidence],
+    /// The utilisation fits made on this context, by what a fit depends on (precision,
+    /// attention term, run left out) and nothing else: one estimate compares itself with the
+    /// same published runs, and a scenario estimates every chip on one context.
+    fits: std::cell::RefCell<Vec<(FitKey, std::rc::Rc<Fitted>)>>,
 }
+
+/// What a utilisation fit depends on: the precision, the attention term, the run left out.
+pub(crate) type FitKey = (Option<Precision>, bool, Option<String>);
+/// A fitted calibration and the runs' points it was fitted on.
+pub(crate) type Fitted = (fit::Calibration, Vec<Point>);
 
 impl<'a> Context<'a> {
     pub fn new(db: &'a Database, tables: &'a Tables, files: &'a [Evidence]) -> Self {
-        Context { db, tables, files }
+        Context {
+            db,
+            tables,
+            files,
+            fits: Default::default(),
+        }
+    }
+
+    /// The fit for `key`, made by `make` the first time it is asked for; none when `make`
+    /// finds too few runs.
+    pub(crate) fn fit(
+        &self,
+        key: FitKey,
+        make: impl FnOnce() -> Option<Fitted>,
+    ) -> Option<std::rc::Rc<Fitted>> {
+        if let Some((_, f)) = self.fits.borrow().iter().find(|(k, _)| *k == key) {
+            return Some(f.clone());
+        }
+        let f = std::rc::Rc::new(make()?);
+        self.fits.borrow_mut().push((key, f.clone()));
+        Some(f)
     }
 }
 
