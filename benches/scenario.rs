@@ -13,7 +13,6 @@ use chipbench::serve;
 fn benches(c: &mut Criterion) {
     let db = Database::load().expect("chip database");
     let tables = Tables::load(&db).expect("tables");
-    let calibration = serve::Calibration::load(&db, &tables.catalog).expect("serving calibration");
     let train = Train {
         compute: Compute::Model("deepseek-v3".into()),
         gpus: None,
@@ -35,8 +34,7 @@ fn benches(c: &mut Criterion) {
         as_of: Some("2024-06".parse().expect("a month")),
     };
     let range = (Field::Tpp, 1000.0, 8000.0);
-    let work = Workloads::compute(&db, &tables, &calibration, Some(&train), Some(&load))
-        .expect("workloads");
+    let work = Workloads::compute(&db, &tables, Some(&train), Some(&load)).expect("workloads");
     let mut group = c.benchmark_group("scenario sweep");
     group.sample_size(10);
     group.bench_function("100 TPP thresholds over every chip, workloads given", |b| {
@@ -50,8 +48,7 @@ fn benches(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let work =
-                    Workloads::compute(&db, &tables, &calibration, Some(&train), Some(&load))
-                        .expect("workloads");
+                    Workloads::compute(&db, &tables, Some(&train), Some(&load)).expect("workloads");
                 let s = scenario::sweep(&db, &work, &question, range, 100).expect("sweep");
                 assert_eq!(s.steps.len(), 100);
             })

@@ -48,7 +48,6 @@ fn question(rule: Controls, as_of: &str) -> Question {
 /// DeepSeek-V3 on its published 2,048 GPUs, and (where `serving`) served in fp8, on every chip.
 fn workloads(db: &Database, serving: bool) -> Workloads {
     let tables = Tables::load(db).unwrap();
-    let calibration = serve::Calibration::load(db, &tables.catalog).unwrap();
     let train = Train {
         compute: Compute::Model("deepseek-v3".into()),
         gpus: None,
@@ -60,14 +59,7 @@ fn workloads(db: &Database, serving: bool) -> Workloads {
             ..serve::Request::deployment()
         },
     };
-    Workloads::compute(
-        db,
-        &tables,
-        &calibration,
-        Some(&train),
-        serving.then_some(&load),
-    )
-    .unwrap()
+    Workloads::compute(db, &tables, Some(&train), serving.then_some(&load)).unwrap()
 }
 
 fn row<'a>(s: &'a scenario::Scenario, chip: &str) -> &'a scenario::ChipRow {

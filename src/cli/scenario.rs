@@ -170,15 +170,8 @@ pub fn scenario_cmd(a: &ScenarioArgs) -> Result<ExitCode, Fatal> {
         .transpose()
         .map_err(scenario_error)?;
     let tables = Tables::load(&db).map_err(super::cost_error)?;
-    let calibration = serve::Calibration::load(&db, &tables.catalog).map_err(super::serve_error)?;
-    let work = Workloads::compute(
-        &db,
-        &tables,
-        &calibration,
-        a.train().as_ref(),
-        a.load().as_ref(),
-    )
-    .map_err(scenario_error)?;
+    let work = Workloads::compute(&db, &tables, a.train().as_ref(), a.load().as_ref())
+        .map_err(scenario_error)?;
     match range {
         Some(range) => {
             let s = scenario::sweep(&db, &work, &q, range, a.steps).map_err(scenario_error)?;

@@ -86,15 +86,12 @@ impl Workloads {
     pub fn compute(
         db: &Database,
         tables: &Tables,
-        calibration: &serve::Calibration,
         train: Option<&Train>,
         load: Option<&Load>,
     ) -> Result<Workloads, ScenarioError> {
         Ok(Workloads {
             training: train.map(|t| training(db, tables, t)).transpose()?,
-            serving: load
-                .map(|l| serving(db, tables, calibration, l))
-                .transpose()?,
+            serving: load.map(|l| serving(db, tables, l)).transpose()?,
         })
     }
 }
@@ -222,12 +219,8 @@ fn training_of(chip: &str, e: cost::Estimate) -> Result<Training, String> {
     })
 }
 
-fn serving(
-    db: &Database,
-    tables: &Tables,
-    calibration: &serve::Calibration,
-    l: &Load,
-) -> Result<ServingSet, ScenarioError> {
+fn serving(db: &Database, tables: &Tables, l: &Load) -> Result<ServingSet, ScenarioError> {
+    let calibration = &serve::Calibration::load(db, &tables.catalog)?;
     let arch = tables
         .catalog
         .known_architecture(&l.model)
