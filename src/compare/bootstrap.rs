@@ -21,23 +21,14 @@ const CONFIDENCE: f64 = 0.95;
 const SEED: u64 = 0x6368_6970_6265_6e63;
 /// The normal quantile of [`CONFIDENCE`], for widening by a run-to-run spread.
 const Z: f64 = 1.959_964;
-/// Passes per run the bootstrap draws from: a run with more is thinned to this many, evenly
-/// spaced in the order they ran, which keeps the interval's cost bounded on the largest files
-/// while keeping far more passes than a median needs.
-const MAX_PASSES: usize = 4096;
 
 /// One run's measurement of a case: its per-iteration times and the work one iteration does.
+/// Its passes are bounded by what a result file may hold (`MAX_SAMPLES_PER_CASE`), which
+/// bounds the bootstrap's cost.
 #[derive(Debug, Clone)]
 pub struct Run<'a> {
     pub samples: &'a [f64],
     pub work: f64,
-}
-
-impl Run<'_> {
-    /// Throughput at the median time.
-    pub fn figure(&self) -> f64 {
-        self.work / median_of(&mut self.samples.to_vec())
-    }
 }
 
 /// How an interval was made.
@@ -86,29 +77,18 @@ fn median_of(xs: &mut [f64]) -> f64 {
     (lower_max + m) / 2.0
 }
 
-/// At most [`MAX_PASSES`] of `samples`, evenly spaced.
-fn thinned(samples: &[f64]) -> Vec<f64> {
-    if samples.len() <= MAX_PASSES {
-        return samples.to_vec();
-    }
-    let step = samples.len() as f64 / MAX_PASSES as f64;
-    (0..MAX_PASSES)
-        .map(|i| samples[(i as f64 * step) as usize])
-        .collect()
-}
-
 /// A side's figure under one resample: the median over resampled runs (`hierarchical`) or
 /// over its runs as they are, of each run's work over the median of its resampled passes.
-struct Resampler {
-    runs: Vec<(Vec<f64>, f64)>,
+struct Resampler<'a> {
+    runs: Vec<(&'a [f64], f64)>,
     scratch: Vec<f64>,
     figures: Vec<f64>,
 }
 
-impl Resampler {
-    fn new(runs: &[Run]) -> Self {
+impl<'a> Resampler<'a> {
+    fn new(runs: &[Run<'a>]) -> Self {
         Resampler {
-            runs: runs.iter().map(|r| (thinned(r.samples), r.work)).collect(),
+            runs: runs.iter().map(|r| (r.samples, r.work)).collect(),
             scratch: Vec::new(),
             figures: Vec::with_capacity(runs.len()),
         }
@@ -138,7 +118,7 @@ impl Resampler {
         let mut figures: Vec<f64> = self
             .runs
             .iter()
-            .map(|(s, w)| w / median_of(&mut s.clone()))
+            .map(|(s, w)| w / median_of(&mut s.to_vec()))
             .collect();
         median_of(&mut figures)
     }
@@ -279,9 +259,8 @@ mod tests {
     }
 
     #[test]
-    fn the_largest_runs_are_thinned_and_repeat() {
-        let big = noisy(1e6, 1e5, 200_000);
-        assert_eq!(thinned(&big).len(), MAX_PASSES);
+    fn the_largest_runs_repeat() {
+        let big = noisy(1e6, 1e5, 20_000);
         let x = estimate(&[run(&big, 1.0)], &[run(&big, 1.0)], 0.01, 0.01);
         assert_eq!(
             x,

@@ -224,16 +224,10 @@ struct Group<'a> {
 }
 
 impl Group<'_> {
+    /// The median of the runs' figures.
     fn figure(&self) -> Quantity {
-        let mut values: Vec<f64> = self.entries.iter().map(|e| e.figure.value).collect();
-        values.sort_by(f64::total_cmp);
-        let n = values.len();
-        let v = if n % 2 == 1 {
-            values[n / 2]
-        } else {
-            (values[n / 2 - 1] + values[n / 2]) / 2.0
-        };
-        Quantity::new(v, self.entries[0].figure.unit)
+        let values: Vec<f64> = self.entries.iter().map(|e| e.figure.value).collect();
+        Quantity::new(crate::model::median(&values), self.entries[0].figure.unit)
     }
 }
 
@@ -309,7 +303,7 @@ fn pair(case: &Case, a: &Group, b: &Group) -> Pair {
             })
             .collect()
     }
-    let spread = |g: &Group| noise::run_to_run(&case.workload, g.entries[0].cpu).log_sd;
+    let spread = |g: &Group| noise::run_to_run(&case.workload, g.entries[0].cpu);
     let estimate = bootstrap::estimate(&runs(a, basis), &runs(b, basis), spread(a), spread(b));
     let verdict = match (estimate.low > 1.0, estimate.high < 1.0) {
         (true, _) => Verdict::Faster,

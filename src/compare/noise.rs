@@ -2,13 +2,6 @@
 //! spread `compare` widens a single run's interval by, since the passes of one run cannot
 //! show it. Stated per workload and kind of adapter, each with how it was measured.
 
-/// A run-to-run spread: the standard deviation of the log of a run's figure.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Spread {
-    pub log_sd: f64,
-    pub source: &'static str,
-}
-
 /// Measured on a CPU adapter: lavapipe (Mesa 22.3.6, LLVM 15.0.6) on a 2-core x86-64 machine
 /// that was compiling at the same time, six back-to-back full `chipbench run`s of one release
 /// build (2026-12-05, about 40 s each); per workload, the root mean square over its cases of
@@ -26,22 +19,17 @@ const CPU: [(&str, f64); 6] = [
 
 /// On a GPU, chipbench has no repeated runs of one device yet (the dataset holds one run of
 /// the H200); until it does, a spread of 2% per run is assumed, about the agreement two
-/// clean runs of a GPU kernel with locked-in clocks show, and the output names it as assumed.
+/// clean runs of a GPU kernel with locked-in clocks show (the README says it is assumed).
 const GPU_ASSUMED: f64 = 0.02;
 
-/// The run-to-run spread of `workload` on a CPU adapter (`cpu`) or a GPU.
-pub(crate) fn run_to_run(workload: &str, cpu: bool) -> Spread {
+/// The run-to-run spread of `workload` on a CPU adapter (`cpu`) or a GPU: the standard
+/// deviation of the log of a run's figure.
+pub(crate) fn run_to_run(workload: &str, cpu: bool) -> f64 {
     if !cpu {
-        return Spread {
-            log_sd: GPU_ASSUMED,
-            source: "assumed for GPUs until chipbench has repeated GPU runs",
-        };
+        return GPU_ASSUMED;
     }
     let measured = CPU.iter().find(|(w, _)| *w == workload).map(|(_, s)| *s);
     // A workload not measured on lavapipe (it has no cooperative matrices) takes the widest.
     let widest = CPU.iter().map(|(_, s)| *s).fold(0.0, f64::max);
-    Spread {
-        log_sd: measured.unwrap_or(widest),
-        source: "measured: six back-to-back lavapipe runs on a busy 2-core machine",
-    }
+    measured.unwrap_or(widest)
 }
