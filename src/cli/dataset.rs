@@ -5,8 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context as _, anyhow};
 use clap::{Subcommand, ValueEnum};
@@ -217,15 +216,7 @@ fn add(
     root: PathBuf,
     sign: Option<PathBuf>,
 ) -> Result<ExitCode, Fatal> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-        eprintln!("\ninterrupted: finishing the file being stored, then stopping");
-    })
-    .context("installing the Ctrl-C handler")?;
+    let stop = super::stop_on_ctrl_c("finishing the file being stored, then stopping")?;
     let signers_file = root.join(dataset::signature::SIGNERS_FILE);
     let say = |path: &Path, outcome: &Added| match outcome {
         Added::Stored(to, v) => {

@@ -163,6 +163,25 @@ pub fn cost_error(e: chipbench::cost::CostError) -> Fatal {
     }
 }
 
+/// A flag the first Ctrl-C sets, saying `what` the command does before it stops; a second one
+/// leaves at once (exit status 130), with what is already written kept.
+fn stop_on_ctrl_c(what: &str) -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, Fatal> {
+    use anyhow::Context;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let message = format!("\ninterrupted: {what}");
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("{message}");
+    })
+    .context("installing the Ctrl-C handler")?;
+    Ok(stop)
+}
+
 /// A serving error as one line, an input error naming the option.
 pub fn serve_error(e: chipbench::serve::ServeError) -> Fatal {
     match e {

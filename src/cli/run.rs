@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context as _, anyhow};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -64,7 +63,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
     let db = Database::load()?;
     let tables = Tables::load(&db).map_err(super::cost_error)?;
     let devices = with_chips(&found, &db);
-    let stop = stop_on_ctrl_c()?;
+    let stop = super::stop_on_ctrl_c("finishing the current case, then writing the result file")?;
     let options = RunOptions {
         workloads: distinct(&args.workloads),
         quick: args.quick,
@@ -149,21 +148,6 @@ fn distinct(asked: &[&'static Workload]) -> Vec<&'static Workload> {
         }
     }
     workloads
-}
-
-/// A flag the first Ctrl-C sets (the run finishes its case and writes the file); a second one
-/// leaves at once, the file already holding every finished case.
-fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>, Fatal> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-        eprintln!("\ninterrupted: finishing the current case, then writing the result file");
-    })
-    .context("installing the Ctrl-C handler")?;
-    Ok(stop)
 }
 
 /// The file a complete run becomes when `--out` names one (a file per device in the `--out`

@@ -13,7 +13,7 @@ use chipbench::scenario::{
     self, Buyer, Controls, Load, Month, Question, ScenarioError, Train, Workloads,
     sweep::parse_range,
 };
-use chipbench::serve::{self, Format, Request};
+use chipbench::serve::{Format, Request};
 use chipbench::view;
 
 #[derive(clap::Args)]
@@ -137,9 +137,7 @@ impl ScenarioArgs {
 fn scenario_error(e: ScenarioError) -> Fatal {
     match e {
         ScenarioError::Input { field, why } => Fatal(anyhow!("{}: {why}", flag(field))),
-        ScenarioError::Serve(serve::ServeError::Input { field, why }) => {
-            Fatal(anyhow!("{}: {why}", flag(field)))
-        }
+        ScenarioError::Serve(e) => super::serve_error(e),
         ScenarioError::Cost(e) => super::cost_error(e),
         other => Fatal(other.into()),
     }
