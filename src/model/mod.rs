@@ -28,9 +28,7 @@ pub(crate) use host::Host;
 pub(crate) use io::read_regular;
 pub use io::{guard_output, same_beginning, write_file_atomic};
 pub use kinds::{KernelFamily, Numeric, Precision, Unit};
-pub(crate) use result::{
-    Ceiling, SCHEMA, SchemaError, Settings, Tool, VERSION, copy_bandwidth, measured_peak,
-};
+pub(crate) use result::{Ceiling, SCHEMA, SchemaError, Settings, Tool, VERSION, copy_bandwidth};
 pub use result::{
     RunResult, Source, Status, Throughput, WORKLOADS, WorkloadRecord, bandwidth_bound,
 };

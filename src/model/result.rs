@@ -176,7 +176,7 @@ impl Ceiling {
 /// the matrix units the matrix-peak loop at the same operand and accumulator formats, for work
 /// on the vector units the FMA loop at the same input format. None for the ceilings
 /// themselves, for bandwidth-bound work, or without one.
-pub(crate) fn measured_peak<'a>(
+fn measured_peak<'a>(
     records: impl IntoIterator<Item = &'a WorkloadRecord> + Clone,
     r: &WorkloadRecord,
     source: Source,
@@ -277,10 +277,25 @@ impl WorkloadRecord {
             .join(" ")
     }
 
+    /// This record's figure over the ceiling its own run measured for it (`run`: that run's
+    /// records, measured by `source`): the copy bandwidth for bandwidth-bound work, else the
+    /// measured peak of its unit and format ([`measured_peak`]); none without one.
+    pub(crate) fn of_measured(
+        &self,
+        run: &[WorkloadRecord],
+        source: Source,
+    ) -> Option<(Ceiling, f64)> {
+        if let Some(x) = self.copy_share(copy_bandwidth(run)) {
+            return Some((Ceiling::Copy, x));
+        }
+        let (peak, ceiling) = measured_peak(run, self, source)?;
+        Some((ceiling, self.figure()?.value / peak.value))
+    }
+
     /// This record's bandwidth over `copy`, the copy bandwidth of the same run, for
     /// bandwidth-bound work other than the copy itself; none for the copy, for work measured
     /// in TFLOP/s, or without a copy.
-    pub(crate) fn copy_share(&self, copy: Option<crate::quantity::Quantity>) -> Option<f64> {
+    fn copy_share(&self, copy: Option<crate::quantity::Quantity>) -> Option<f64> {
         let f = self.figure()?;
         (f.unit == crate::quantity::Unit::BytePerSecond && self.workload != "copy")
             .then_some(copy.map(|c| f.value / c.value))?

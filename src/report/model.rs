@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cost::{self, Compute, Context, Estimate, Evidence, Request, Tables};
 use crate::dataset::{self, Standing, files};
-use crate::model::{
-    self, CaseKey, Ceiling, Numeric, RunResult, Source, Status, WorkloadRecord, copy_bandwidth,
-    measured_peak,
-};
+use crate::model::{self, CaseKey, Ceiling, Numeric, RunResult, Source, Status, WorkloadRecord};
 use crate::policy::measured::{Comparison, compare};
 use crate::policy::{Chip, Database, Precision, Rule, Spec, rated};
 use crate::quantity::{Quantity, Unit};
@@ -374,11 +371,7 @@ fn row(chip: Option<&Chip>, spec: Option<&Spec>, key: CaseKey, mut runs: Vec<Mea
     let m = runs.swap_remove((count - 1) / 2);
     let timing = m.record.timing.as_ref().expect("timed records only");
     let w = m.record;
-    let of_measured = match w.copy_share(copy_bandwidth(&m.run.workloads)) {
-        Some(x) => Some((Ceiling::Copy, x)),
-        None => measured_peak(&m.run.workloads, w, m.run.source)
-            .map(|(p, c)| (c, m.figure.value / p.value)),
-    };
+    let of_measured = w.of_measured(&m.run.workloads, m.run.source);
     Row {
         execution_unit: w.unit(m.run.source),
         runs: count,

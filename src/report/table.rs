@@ -2,7 +2,7 @@
 //! its share of the ceiling measured in the same run, then one line per reason for the
 //! variants the adapter cannot run, and each failure with its reason.
 
-use crate::model::{Ceiling, Source, Status, WorkloadRecord, copy_bandwidth, measured_peak};
+use crate::model::{Source, Status, WorkloadRecord};
 use crate::quantity::{Unit, plural};
 use crate::view::{Cell, Table, text_table};
 
@@ -23,12 +23,7 @@ fn row(r: &WorkloadRecord, all: &[WorkloadRecord]) -> Vec<Cell> {
     let timing = r.timing.as_ref().filter(|_| r.status == Status::Ok);
     let seconds =
         |f: fn(&crate::model::Timing) -> f64| Cell::opt(timing.map(|t| f(t) * 1e-9), Unit::Second);
-    let ceiling = match r.copy_share(copy_bandwidth(all)) {
-        Some(x) => Some((x, Ceiling::Copy)),
-        None => measured_peak(all, r, Source::Chipbench)
-            .zip(r.figure())
-            .map(|((p, c), f)| (f.value / p.value, c)),
-    };
+    let ceiling = r.of_measured(all, Source::Chipbench);
     let check = match (r.status, &r.check) {
         (Status::Ok, Some(c)) => format!("ok ({:.1e})", c.error),
         (Status::Ok, None) => "ok".to_string(),
@@ -44,7 +39,7 @@ fn row(r: &WorkloadRecord, all: &[WorkloadRecord]) -> Vec<Cell> {
         seconds(|t| t.min_ns),
         seconds(|t| t.max_ns),
         r.figure().map_or(Cell::Empty, Cell::Num),
-        ceiling.map_or(Cell::Empty, |(x, c)| {
+        ceiling.map_or(Cell::Empty, |(c, x)| {
             Cell::text(format!("{} {}", crate::quantity::ratio(x), c.name()))
         }),
         Cell::text(check),
