@@ -3,7 +3,7 @@
 //! variant, and their ratio) and every case with its statistics; then the charts (HTML only).
 //! CSV and JSON carry every case of every device as one table of raw numbers.
 
-use super::model::{DeviceReport, Report, Row};
+use super::model::{DeviceReport, Report, Row, best};
 use super::{plots, summary};
 use crate::model::{Precision, Shape, Source};
 use crate::policy::Database;
@@ -79,8 +79,13 @@ fn case_row(d: &DeviceReport, r: &Row) -> Vec<Cell> {
 
 /// Every case of every device: the rows CSV and JSON carry.
 pub fn cases(report: &Report) -> Table {
+    case_table(&report.devices)
+}
+
+/// The cases of `devices`, a row each.
+fn case_table<'a>(devices: impl IntoIterator<Item = &'a DeviceReport>) -> Table {
     let mut t = Table::new(&CASE_COLUMNS);
-    for d in &report.devices {
+    for d in devices {
         for r in &d.rows {
             t.push(case_row(d, r));
         }
@@ -126,10 +131,8 @@ fn workload_table(d: &DeviceReport, workload: &str) -> Table {
     let mut t = Table::labelled(labels);
     for shape in shapes {
         let at = |source: Source, pick: &dyn Fn(&Row) -> bool| {
-            rows.iter()
-                .filter(|r| r.key.source == source && r.key.case.shape == *shape && pick(r))
-                .map(|r| r.figure)
-                .max_by(|a, b| a.value.total_cmp(&b.value))
+            let here = |r: &Row| r.key.case.workload == workload && r.key.case.shape == *shape;
+            best(&d.rows, source, |r| here(r) && pick(r)).map(|r| r.figure)
         };
         let mut row = vec![Cell::text(shape.to_string())];
         for (source, names) in [(Source::Chipbench, &ours), (Source::VendorLibrary, &vendor)] {
@@ -162,7 +165,7 @@ fn workloads(d: &DeviceReport) -> Vec<&'static str> {
         .collect()
 }
 
-fn device(doc: &mut Document, d: &DeviceReport, all: &Table, charts: bool) {
+fn device(doc: &mut Document, d: &DeviceReport, charts: bool) {
     doc.push(Block::Heading(d.device.clone()));
     let mut about = format!(
         "Chip: {}. {}.",
@@ -196,8 +199,7 @@ fn device(doc: &mut Document, d: &DeviceReport, all: &Table, charts: bool) {
         doc.push(Block::Subheading(w.to_string()));
         doc.push(Block::Table(workload_table(d, w)));
     }
-    let device_col = all.column("device").expect("cases have a device column");
-    let mine = all.filtered(|r| r[device_col] == Cell::text(&d.device));
+    let mine = case_table([d]);
     doc.push(Block::Details {
         summary: "Every case with its timing statistics".to_string(),
         table: mine.without(&PEOPLE_DROP),
@@ -218,7 +220,7 @@ pub fn document(db: &Database, report: &Report) -> Document {
             .into(),
     ));
     for d in &report.devices {
-        device(&mut doc, d, &all, charts);
+        device(&mut doc, d, charts);
     }
     if let Some(deployment) = &report.deployment {
         doc.push(Block::Heading("Export-control plane".into()));
