@@ -19,17 +19,19 @@ use super::result::{Source, WorkloadRecord};
 pub struct Shape(pub BTreeMap<String, u64>);
 
 impl Shape {
-    /// The dimensions in reading order.
-    pub(crate) fn dims(&self) -> Vec<(&str, u64)> {
-        let mut dims: Vec<(&str, u64)> = self.0.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        dims.sort_by_key(|(k, _)| (["m", "n", "k"].iter().position(|d| d == k).unwrap_or(3), *k));
-        dims
+    /// The dimensions in reading order: m, n, k, then the rest alphabetically (the map's
+    /// own order), without allocating: shapes key the maps every reader groups cases by.
+    pub(crate) fn dims(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        const MATRIX: [&str; 3] = ["m", "n", "k"];
+        let matrix = MATRIX.into_iter().filter_map(|d| self.0.get_key_value(d));
+        let rest = self.0.iter().filter(|(k, _)| !MATRIX.contains(&k.as_str()));
+        matrix.chain(rest).map(|(k, v)| (k.as_str(), *v))
     }
 }
 
 impl Ord for Shape {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.dims().cmp(&other.dims())
+        self.dims().cmp(other.dims())
     }
 }
 
@@ -41,12 +43,11 @@ impl PartialOrd for Shape {
 
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let dims: Vec<String> = self
-            .dims()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        f.write_str(&dims.join(" "))
+        for (i, (k, v)) in self.dims().enumerate() {
+            let gap = if i == 0 { "" } else { " " };
+            write!(f, "{gap}{k}={v}")?;
+        }
+        Ok(())
     }
 }
 

@@ -266,15 +266,9 @@ impl WorkloadRecord {
         if matrix { Unit::Matrix } else { Unit::Vector }
     }
 
-    /// The shape as text: matrix dimensions read best as m, n, k; everything else
-    /// alphabetically.
+    /// The shape as text, as [`Shape`] writes it: m, n, k, then the rest alphabetically.
     pub fn shape_label(&self) -> String {
-        let mut dims: Vec<(&String, &u64)> = self.shape.iter().collect();
-        dims.sort_by_key(|(k, _)| (["m", "n", "k"].iter().position(|d| d == k).unwrap_or(3), *k));
-        dims.iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        super::Shape(self.shape.clone()).to_string()
     }
 
     /// This record's figure over the ceiling its own run measured for it (`run`: that run's
