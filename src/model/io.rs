@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// No honest result file comes near this; larger ones are refused unread.
 pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -46,11 +46,7 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "result.json".into());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = temporary_beside(path, "result.json");
     let written = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -61,6 +57,16 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     written
+}
+
+/// Where a file being written to `target` waits until it is complete: `.<name>.<pid>.tmp`
+/// beside it (`fallback` names a target without a file name), the one pattern by which
+/// `dataset check` reports a temporary left behind and `dataset add` removes it.
+pub(crate) fn temporary_beside(target: &Path, fallback: &str) -> PathBuf {
+    let name = target
+        .file_name()
+        .map_or_else(|| fallback.into(), |n| n.to_string_lossy().into_owned());
+    target.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 /// Why a command's output may not go where it was asked to.

@@ -25,7 +25,7 @@ use self::sink::Sink;
 use super::signature::{AllowedSigners, SignatureError};
 use super::survey::{Survey, Visit};
 use super::tree::relative;
-use crate::model::io::OutputError;
+use crate::model::io::{OutputError, temporary_beside};
 use crate::model::{guard_output, same_beginning};
 use crate::policy::Database;
 
@@ -240,11 +240,8 @@ struct Temporary {
 
 impl Temporary {
     fn beside(target: &Path) -> Temporary {
-        let name = target
-            .file_name()
-            .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
         Temporary {
-            path: target.with_file_name(format!(".{name}.{}.tmp", std::process::id())),
+            path: temporary_beside(target, "export"),
             target: target.to_path_buf(),
             committed: false,
         }
