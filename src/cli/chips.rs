@@ -34,11 +34,7 @@ pub fn chips(
     format: OutputFormat,
     json: bool,
 ) -> Result<ExitCode, Fatal> {
-    let format = if json {
-        Format::Json
-    } else {
-        format.without_html("chips")?
-    };
+    let format = format.or_json(json, "chips")?;
     let list = match import {
         Some(path) => imported(path)?,
         None => Database::load()?.chips,

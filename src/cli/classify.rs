@@ -77,10 +77,7 @@ pub struct ClassifyArgs {
 
 impl ClassifyArgs {
     fn format(&self) -> Result<Format, Fatal> {
-        if self.json {
-            return Ok(Format::Json);
-        }
-        self.format.without_html("classify")
+        self.format.or_json(self.json, "classify")
     }
 }
 

@@ -12,7 +12,7 @@ use chipbench::cost::{
 };
 use chipbench::dataset;
 use chipbench::policy::{Database, Precision};
-use chipbench::view::{self, Format as View};
+use chipbench::view::Format as View;
 
 #[derive(clap::Args)]
 pub struct CostArgs {
@@ -98,10 +98,7 @@ pub struct CostArgs {
 
 impl CostArgs {
     fn format(&self) -> Result<View, Fatal> {
-        if self.json {
-            return Ok(View::Json);
-        }
-        self.format.without_html("cost")
+        self.format.or_json(self.json, "cost")
     }
 
     /// The compute asked about.
@@ -152,15 +149,6 @@ impl CostArgs {
     }
 }
 
-/// `doc` in `format`, or for JSON the typed value.
-fn print<T: serde::Serialize>(format: View, value: &T, doc: view::Document) -> Result<(), Fatal> {
-    match format {
-        View::Json => println!("{}", serde_json::to_string_pretty(value)?),
-        f => print!("{}", view::render(&doc, f)),
-    }
-    Ok(())
-}
-
 pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
     let format = a.format()?;
     let db = Database::load()?;
@@ -173,10 +161,11 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         let rows = cost::validate::validate(&ctx, a.precision, a.attention).map_err(cost_error)?;
         let summary = cost::validate::summarise(&rows)
             .ok_or_else(|| anyhow!("no calibrating run to validate"))?;
-        print(
+        super::emit(
             format,
             &(&rows, &summary),
             cost::view::validation(&rows, &summary),
+            "chipbench cost",
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -223,7 +212,7 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         state_bytes_per_param: a.state_bytes_per_param,
     };
     let e = estimate(&Context::new(&db, &tables, &files), &request).map_err(cost_error)?;
-    print(format, &e, cost::view::estimate(&e))?;
+    super::emit(format, &e, cost::view::estimate(&e), "chipbench cost")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,7 +13,7 @@ use chipbench::cost::{Evidence, Tables};
 use chipbench::dataset;
 use chipbench::policy::{DISCLAIMER, Database, Rule};
 use chipbench::serve::{self, Calibration, Comparing, Format, Request, figures::Figures};
-use chipbench::view::{self, Format as View};
+use chipbench::view::Format as View;
 
 #[derive(clap::Args)]
 pub struct InferenceArgs {
@@ -96,20 +96,8 @@ impl InferenceArgs {
     }
 
     fn format(&self) -> Result<View, Fatal> {
-        if self.json {
-            return Ok(View::Json);
-        }
-        self.format.without_html("inference")
+        self.format.or_json(self.json, "inference")
     }
-}
-
-/// `doc` in `format`, or for JSON the typed value.
-fn print<T: serde::Serialize>(format: View, value: &T, doc: view::Document) -> Result<(), Fatal> {
-    match format {
-        View::Json => println!("{}", serde_json::to_string_pretty(value)?),
-        f => print!("{}", view::render(&doc, f)),
-    }
-    Ok(())
 }
 
 pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
@@ -123,10 +111,11 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
         let calibration = Calibration::of(&points).map_err(serve_error)?;
         let rows = serve::validate::validate(&db, &points, &calibration).map_err(serve_error)?;
         let groups = serve::validate::summarise(&rows);
-        print(
+        super::emit(
             format,
             &(&rows, &groups),
             serve::view::validation(&rows, &groups),
+            "chipbench inference",
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -156,10 +145,11 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
         if c.rows.is_empty() {
             return Err(anyhow!("no chip can serve {}: {}", arch.name, c.left_out[0].1).into());
         }
-        print(
+        super::emit(
             format,
             &c.rows,
             serve::view::compare(&arch.name, &c.rows, &c.left_out),
+            "chipbench inference",
         )?;
         eprintln!("{DISCLAIMER}");
         return Ok(ExitCode::SUCCESS);
@@ -194,6 +184,6 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
         .choose(Some(&chip.id), a.price)
         .map_err(super::cost_error)?;
     let s = serve::serve(arch, rates, &a.request(), &calibration, price).map_err(serve_error)?;
-    print(format, &s, serve::view::serving(&s))?;
+    super::emit(format, &s, serve::view::serving(&s), "chipbench inference")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -106,6 +106,14 @@ impl OutputFormat {
         }
     }
 
+    /// JSON where `--json` was given, else this format for a command with no HTML view.
+    pub fn or_json(self, json: bool, command: &str) -> Result<chipbench::view::Format, Fatal> {
+        if json {
+            return Ok(chipbench::view::Format::Json);
+        }
+        self.without_html(command)
+    }
+
     /// This format for a command with no HTML view.
     pub fn without_html(self, command: &str) -> Result<chipbench::view::Format, Fatal> {
         match self {
@@ -180,6 +188,23 @@ fn stop_on_ctrl_c(what: &str) -> Result<std::sync::Arc<std::sync::atomic::Atomic
     })
     .context("installing the Ctrl-C handler")?;
     Ok(stop)
+}
+
+/// `doc` in `format`: for JSON the typed value it was built from, for HTML a page titled
+/// `title`.
+fn emit<T: serde::Serialize>(
+    format: chipbench::view::Format,
+    value: &T,
+    doc: chipbench::view::Document,
+    title: &str,
+) -> Result<(), Fatal> {
+    use chipbench::view::{self, Format};
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        Format::Html => print!("{}", view::html(&doc, title)),
+        f => print!("{}", view::render(&doc, f)),
+    }
+    Ok(())
 }
 
 /// A serving error as one line, an input error naming the option.

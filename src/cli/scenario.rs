@@ -14,7 +14,6 @@ use chipbench::scenario::{
     sweep::parse_range,
 };
 use chipbench::serve::{Format, Request};
-use chipbench::view;
 
 #[derive(clap::Args)]
 pub struct ScenarioArgs {
@@ -143,21 +142,6 @@ fn scenario_error(e: ScenarioError) -> Fatal {
     }
 }
 
-/// `doc` in `format` (the typed value for JSON, a page for HTML).
-fn print<T: serde::Serialize>(
-    format: OutputFormat,
-    value: &T,
-    doc: view::Document,
-    title: &str,
-) -> Result<(), Fatal> {
-    match format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(value)?),
-        OutputFormat::Html => print!("{}", view::html(&doc, title)),
-        f => print!("{}", view::render(&doc, f.view())),
-    }
-    Ok(())
-}
-
 pub fn scenario_cmd(a: &ScenarioArgs) -> Result<ExitCode, Fatal> {
     let db = Database::load()?;
     let q = a.question(&db).map_err(scenario_error)?;
@@ -173,8 +157,8 @@ pub fn scenario_cmd(a: &ScenarioArgs) -> Result<ExitCode, Fatal> {
     match range {
         Some(range) => {
             let s = scenario::sweep(&db, &work, &q, range, a.steps).map_err(scenario_error)?;
-            print(
-                a.format,
+            super::emit(
+                a.format.view(),
                 &s,
                 scenario::view::sweep(&s),
                 "chipbench scenario sweep",
@@ -182,8 +166,8 @@ pub fn scenario_cmd(a: &ScenarioArgs) -> Result<ExitCode, Fatal> {
         }
         None => {
             let s = scenario::evaluate(&db, &work, &q).map_err(scenario_error)?;
-            print(
-                a.format,
+            super::emit(
+                a.format.view(),
                 &s,
                 scenario::view::scenario(&s, a.brief),
                 "chipbench scenario",
