@@ -153,11 +153,11 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
     let format = a.format()?;
     let db = Database::load()?;
     let tables = Tables::load(&db).map_err(cost_error)?;
-    let mut files = evidence_files(&db, a.dataset.as_deref())?;
+    let root = dataset_root(a.dataset.as_deref())?;
     let signers = dataset::signers(a.dataset.as_deref())?;
     if a.validate {
-        let files = Evidence::with_standing(&db, &signers, files);
-        let ctx = Context::new(&db, &tables, &files);
+        // Validation rests on the published runs and the datasheets alone: no result file.
+        let ctx = Context::new(&db, &tables, &[]);
         let rows = cost::validate::validate(&ctx, a.precision, a.attention).map_err(cost_error)?;
         let summary = cost::validate::summarise(&rows)
             .ok_or_else(|| anyhow!("no calibrating run to validate"))?;
@@ -176,6 +176,7 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         );
     }
     let amortized = a.amortized()?;
+    let mut files = cost::evidence::dataset(&db, root);
     let result = match &a.result {
         Some(path) => {
             let r = dataset::read_with(&db, path, a.allow_incomplete).map_err(|e| anyhow!(e))?;
@@ -222,11 +223,16 @@ pub(super) fn evidence_files(
     db: &Database,
     dataset: Option<&std::path::Path>,
 ) -> Result<Vec<(String, chipbench::model::RunResult)>, Fatal> {
+    Ok(cost::evidence::dataset(db, dataset_root(dataset)?))
+}
+
+/// The dataset folder `--dataset` names (`results` without it), refused when it is not one.
+fn dataset_root(dataset: Option<&std::path::Path>) -> Result<&std::path::Path, Fatal> {
     match dataset {
         Some(root) if !root.is_dir() => {
             Err(anyhow!("--dataset {}: not a directory", root.display()).into())
         }
-        Some(root) => Ok(cost::evidence::dataset(db, root)),
-        None => Ok(cost::evidence::dataset(db, std::path::Path::new("results"))),
+        Some(root) => Ok(root),
+        None => Ok(std::path::Path::new("results")),
     }
 }
