@@ -360,21 +360,30 @@ pub fn points(ctx: &Context, p: Option<Precision>, with_attention: bool) -> Vec<
         .runs
         .iter()
         .filter(|r| r.calibrates())
-        .filter_map(|r| {
-            let chip = ctx.db.get(&r.chip).ok()?;
-            let peak = evidence::peak_at(chip, evidence::precision_for(Some(chip), p))?;
-            let flops = run_flops(&ctx.tables.catalog, r, with_attention)?;
-            let sustained = flops / (r.gpu_hours * 3600.0);
-            Some(Point {
-                run: r.id.clone(),
-                chip: chip.id.clone(),
-                generation: chip.generation.clone()?,
-                active_params: r.active_params,
-                log_u: (sustained / peak.flop_per_s).ln(),
-                weight: r.weight(),
-            })
-        })
+        .filter_map(|r| point(ctx, r, p, with_attention))
         .collect()
+}
+
+/// One published run as the fit sees it (whether or not it calibrates); none where its chip,
+/// peak at `p`, compute or generation is unknown.
+pub(crate) fn point(
+    ctx: &Context,
+    r: &TrainingRun,
+    p: Option<Precision>,
+    with_attention: bool,
+) -> Option<Point> {
+    let chip = ctx.db.get(&r.chip).ok()?;
+    let peak = evidence::peak_at(chip, evidence::precision_for(Some(chip), p))?;
+    let flops = run_flops(&ctx.tables.catalog, r, with_attention)?;
+    let sustained = flops / (r.gpu_hours * 3600.0);
+    Some(Point {
+        run: r.id.clone(),
+        chip: chip.id.clone(),
+        generation: chip.generation.clone()?,
+        active_params: r.active_params,
+        log_u: (sustained / peak.flop_per_s).ln(),
+        weight: r.weight(),
+    })
 }
 
 /// The work a request asks about.

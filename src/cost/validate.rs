@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::fit::{Calibration, Errors, Point};
-use super::{Context, CostError, Span, evidence, points, run_flops};
+use super::{Context, CostError, Span, points};
 use crate::policy::Precision;
 
 /// One run predicted without itself.
@@ -134,23 +134,8 @@ pub fn validate(
         .ok_or_else(|| CostError::Calibration("fewer than three runs to validate".into()))?;
     let mut out = Vec::new();
     for run in &ctx.tables.runs.runs {
-        let Ok(chip) = ctx.db.get(&run.chip) else {
+        let Some(point) = super::point(ctx, run, p, with_attention) else {
             continue;
-        };
-        let (Some(flops), Some(peak), Some(generation)) = (
-            run_flops(&ctx.tables.catalog, run, with_attention),
-            evidence::peak_at(chip, evidence::precision_for(Some(chip), p)),
-            chip.generation.clone(),
-        ) else {
-            continue;
-        };
-        let point = Point {
-            run: run.id.clone(),
-            chip: chip.id.clone(),
-            generation,
-            active_params: run.active_params,
-            log_u: (flops / (run.gpu_hours * 3600.0) / peak.flop_per_s).ln(),
-            weight: run.weight(),
         };
         let own;
         let cal = if run.calibrates() {
@@ -165,7 +150,7 @@ pub fn validate(
         out.push(Validation {
             run: run.id.clone(),
             model: run.model.clone(),
-            chip: chip.id.clone(),
+            chip: point.chip.clone(),
             generation: point.generation.clone(),
             tier: run.tier,
             calibrates: run.calibrates(),
