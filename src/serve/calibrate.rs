@@ -142,6 +142,10 @@ pub struct Calibration {
     pub moe_figures: usize,
     /// ln(predicted / published) of each calibrating figure, fitted without it (by id).
     pub residuals: Vec<(String, f64)>,
+    /// The efficiencies each calibrating figure's residual was predicted with, fitted without
+    /// it (by id): what validation predicts the figure with.
+    #[serde(skip)]
+    pub held_out: Vec<(String, Efficiency)>,
     /// The 10th and 90th percentiles of the residuals: the 80% range.
     pub lower: f64,
     pub upper: f64,
@@ -177,12 +181,13 @@ impl Calibration {
         };
         let fitted =
             |regime: Regime| fit(&of(regime, None)).ok_or(ServeError::Calibration(regime.name()));
-        let residuals: Vec<(String, f64)> = calibrating
+        let held_out: Vec<(&Point, Efficiency)> = calibrating
             .iter()
-            .filter_map(|p| {
-                let e = fit(&of(p.regime, Some(&p.figure.id)))?;
-                Some((p.figure.id.clone(), p.residual(e)))
-            })
+            .filter_map(|p| Some((*p, fit(&of(p.regime, Some(&p.figure.id)))?)))
+            .collect();
+        let residuals: Vec<(String, f64)> = held_out
+            .iter()
+            .map(|(p, e)| (p.figure.id.clone(), p.residual(*e)))
             .collect();
         let logs: Vec<f64> = residuals.iter().map(|(_, r)| *r).collect();
         if logs.is_empty() {
@@ -196,6 +201,10 @@ impl Calibration {
             lower: quantile(&logs, 0.1),
             upper: quantile(&logs, 0.9),
             residuals,
+            held_out: held_out
+                .iter()
+                .map(|(p, e)| (p.figure.id.clone(), *e))
+                .collect(),
         })
     }
 

@@ -196,10 +196,16 @@ pub struct Serving {
 /// A rate at the calibrated efficiency with its 80% range from the held-out residuals
 /// (ln(predicted / published)).
 fn calibrated(rate: f64, c: &Calibration) -> Span {
+    residual_range(rate, c.lower, c.upper)
+}
+
+/// `rate` with the range its residuals' 10th and 90th percentiles (`lower`, `upper`, of
+/// ln(predicted / published)) put around it.
+pub(crate) fn residual_range(rate: f64, lower: f64, upper: f64) -> Span {
     Span {
         central: rate,
-        low: rate * (-c.upper).exp(),
-        high: rate * (-c.lower).exp(),
+        low: rate * (-upper).exp(),
+        high: rate * (-lower).exp(),
     }
 }
 

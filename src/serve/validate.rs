@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::ServeError;
-use super::calibrate::{Calibration, Point, Regime, fit};
+use super::calibrate::{Calibration, Point, Regime};
 use super::roofline::Efficiency;
 use crate::cost::Span;
 use crate::cost::fit::{Errors, quantile};
@@ -85,8 +85,9 @@ pub fn summarise(rows: &[Validation]) -> Vec<Group> {
     out
 }
 
-/// Every figure of `points` predicted: a calibrating one by the efficiencies fitted without
-/// it, its range from the other figures' held-out residuals; the others by the full fit.
+/// Every figure of `points` predicted with `calibration` (fitted on `points`): a calibrating
+/// one by the efficiencies fitted without it, its range from the other figures' held-out
+/// residuals; the others by the full fit.
 pub fn validate(
     db: &Database,
     points: &[Point],
@@ -94,12 +95,13 @@ pub fn validate(
 ) -> Result<Vec<Validation>, ServeError> {
     let mut out = Vec::new();
     for p in points {
-        let own: Vec<&Point> = points
-            .iter()
-            .filter(|q| q.figure.calibrates() && q.regime == p.regime && q.figure.id != p.figure.id)
-            .collect();
         let e = match p.figure.calibrates() {
-            true => fit(&own).ok_or(ServeError::Calibration(p.regime.name()))?,
+            true => calibration
+                .held_out
+                .iter()
+                .find(|(id, _)| *id == p.figure.id)
+                .map(|(_, e)| *e)
+                .ok_or(ServeError::Calibration(p.regime.name()))?,
             false => calibration.efficiency(p.regime),
         };
         let others: Vec<f64> = calibration
@@ -109,12 +111,7 @@ pub fn validate(
             .map(|(_, r)| *r)
             .collect();
         let (lower, upper) = (quantile(&others, 0.1), quantile(&others, 0.9));
-        let central = p.predict(e);
-        let predicted = Span {
-            central,
-            low: central * (-upper).exp(),
-            high: central * (-lower).exp(),
-        };
+        let predicted = super::residual_range(p.predict(e), lower, upper);
         let published = p.figure.per_gpu();
         let chip = db.get(&p.figure.chip)?;
         out.push(Validation {
@@ -133,7 +130,7 @@ pub fn validate(
                 decode: 1.0,
                 prefill: 1.0,
             }),
-            log_error: (central / published).ln(),
+            log_error: (predicted.central / published).ln(),
             inside: predicted.holds(published),
             predicted,
         });
