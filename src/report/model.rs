@@ -156,7 +156,7 @@ fn deployment(
     };
     let keep = |p: Result<Option<DeploymentPoint>, ServeError>| match p {
         Ok(p) => Ok(p),
-        Err(ServeError::Chip { .. } | ServeError::DoesNotFit { .. }) => Ok(None),
+        Err(e) if e.leaves_chip_out() => Ok(None),
         Err(e) => Err(e.to_string()),
     };
     let mut out = Vec::new();

@@ -11,7 +11,7 @@ use crate::cost::{
 };
 use crate::policy::Database;
 use crate::quantity::{Quantity, Unit, ratio, share};
-use crate::serve::{self, Bound, ServeError};
+use crate::serve::{self, Bound};
 
 /// A training run: its compute and the cluster it runs on.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,11 +231,8 @@ fn serving(db: &Database, tables: &Tables, l: &Load) -> Result<ServingSet, Scena
     l.request.setting(arch)?;
     let mut per_chip = Vec::new();
     for chip in &db.chips {
-        let one =
-            serve::rates(db, chip, None, &[], l.request.weights, l.request.kv).and_then(|r| {
-                let price = tables.prices.choose(Some(&chip.id), None)?;
-                serve::serve(arch, r, &l.request, calibration, price)
-            });
+        let one = serve::on_datasheet(db, chip, l.request.weights, l.request.kv, &tables.prices)
+            .and_then(|(r, price)| serve::serve(arch, r, &l.request, calibration, price));
         match one {
             Ok(s) => per_chip.push(Ok(Serving {
                 chip: chip.id.clone(),
@@ -251,7 +248,7 @@ fn serving(db: &Database, tables: &Tables, l: &Load) -> Result<ServingSet, Scena
                 ),
                 price: s.price,
             })),
-            Err(e @ (ServeError::Chip { .. } | ServeError::DoesNotFit { .. })) => per_chip.push(Err(e.to_string())),
+            Err(e) if e.leaves_chip_out() => per_chip.push(Err(e.to_string())),
             Err(e) => return Err(e.into()),
         }
     }

@@ -59,6 +59,30 @@ pub enum ServeError {
     ChipDb(#[from] ChipError),
 }
 
+impl ServeError {
+    /// Whether the error is the chip's, not the question's: it lacks a figure serving needs,
+    /// or cannot hold the model. A survey of every chip leaves such a chip out and goes on.
+    pub fn leaves_chip_out(&self) -> bool {
+        matches!(
+            self,
+            ServeError::Chip { .. } | ServeError::DoesNotFit { .. }
+        )
+    }
+}
+
+/// A chip's datasheet rates for `weights` and `kv`, with no measurement, and its table price:
+/// what a survey of every chip serves each chip at.
+pub fn on_datasheet(
+    db: &Database,
+    chip: &Chip,
+    weights: Format,
+    kv: Format,
+    prices: &Prices,
+) -> Result<(Rates, Option<PriceUsed>), ServeError> {
+    let r = rates(db, chip, None, &[], weights, kv)?;
+    Ok((r, prices.choose(Some(&chip.id), None)?))
+}
+
 impl From<crate::cost::CostError> for ServeError {
     fn from(e: crate::cost::CostError) -> Self {
         match e {
@@ -302,8 +326,7 @@ pub fn compare(
     let mut left = Vec::new();
     for chip in chips {
         let row = (|| -> Result<CompareRow, ServeError> {
-            let r = rates(c.db, chip, None, &[], base.weights, base.kv)?;
-            let price = c.prices.choose(Some(&chip.id), None)?;
+            let (r, price) = on_datasheet(c.db, chip, base.weights, base.kv, c.prices)?;
             let one = serve(arch, r.clone(), &at(1.0), c.calibration, price.clone())?;
             let many = serve(arch, r, &at(c.throughput_batch), c.calibration, price)?;
             let v = classify(&chip.spec(), c.rule);
@@ -322,9 +345,7 @@ pub fn compare(
         })();
         match row {
             Ok(r) => rows.push(r),
-            Err(e @ (ServeError::Chip { .. } | ServeError::DoesNotFit { .. })) => {
-                left.push((chip.id.clone(), e.to_string()))
-            }
+            Err(e) if e.leaves_chip_out() => left.push((chip.id.clone(), e.to_string())),
             Err(e) => return Err(e),
         }
     }
