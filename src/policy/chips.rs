@@ -162,6 +162,15 @@ struct ChipsFile {
 #[derive(Debug, Clone)]
 pub struct Database {
     pub chips: Vec<Chip>,
+    /// Every wgpu adapter name of `chips`, normalised and lower-cased once, with its chip's
+    /// index: every result file read is mapped through [`Database::for_adapter`].
+    adapters: Vec<(String, usize)>,
+}
+
+/// An adapter name as [`Database::for_adapter`] compares it: normalised
+/// ([`crate::model::normalise_name`]) and lower-cased.
+fn adapter_key(name: &str) -> String {
+    crate::model::normalise_name(name).to_lowercase()
 }
 
 impl Database {
@@ -173,13 +182,25 @@ impl Database {
                 .validate()
                 .map_err(|e| ChipError::Data(format!("{}: {e}", c.id)))?;
         }
-        Ok(Database { chips: file.chip })
+        let adapters = file
+            .chip
+            .iter()
+            .enumerate()
+            .flat_map(|(at, c)| c.wgpu_names.iter().map(move |n| (adapter_key(n), at)))
+            .collect();
+        Ok(Database {
+            chips: file.chip,
+            adapters,
+        })
     }
 
     /// Adds entries (e.g. an Epoch import); ids already present are kept as they were.
     pub fn extend(&mut self, more: Vec<Chip>) {
         for c in more {
             if !self.chips.iter().any(|x| x.id == c.id) {
+                let at = self.chips.len();
+                self.adapters
+                    .extend(c.wgpu_names.iter().map(|n| (adapter_key(n), at)));
                 self.chips.push(c);
             }
         }
@@ -245,11 +266,11 @@ impl Database {
     /// The chip whose wgpu adapter names include `adapter_name` (case-insensitive, both
     /// normalised: [`crate::model::normalise_name`]).
     pub fn for_adapter(&self, adapter_name: &str) -> Option<&Chip> {
-        let key = |n: &str| crate::model::normalise_name(n).to_lowercase();
-        let name = key(adapter_name);
-        self.chips
+        let name = adapter_key(adapter_name);
+        self.adapters
             .iter()
-            .find(|c| c.wgpu_names.iter().any(|n| key(n) == name))
+            .find(|(n, _)| *n == name)
+            .map(|(_, at)| &self.chips[*at])
     }
 }
 
