@@ -124,17 +124,8 @@ impl CostArgs {
 
     /// The amortised-cost inputs, each checked whether or not a purchase price is given.
     fn amortized(&self) -> Result<Option<AmortizedInputs>, Fatal> {
-        within(Field::Pue, self.pue, 1.0, 5.0).map_err(cost_error)?;
-        within(Field::UsdPerKwh, self.usd_per_kwh, 1e-4, 10.0).map_err(cost_error)?;
-        if !(self.years_since_purchase.is_finite()
-            && (0.0..=30.0).contains(&self.years_since_purchase))
-        {
-            return Err(anyhow!(
-                "--years-since-purchase: must be between 0 and 30, got {}",
-                self.years_since_purchase
-            )
-            .into());
-        }
+        AmortizedInputs::check_running(self.pue, self.usd_per_kwh, self.years_since_purchase)
+            .map_err(cost_error)?;
         Ok(self
             .purchase_price
             .zip(self.tdp_watts)

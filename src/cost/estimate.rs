@@ -459,14 +459,7 @@ fn check_options(req: &Request) -> Result<(), CostError> {
     if let Some(i) = &req.amortized {
         within(Field::PurchasePrice, i.purchase_price_usd, 1.0, 1e9)?;
         within(Field::TdpWatts, i.tdp_kw * 1000.0, 1.0, 1e5)?;
-        within(Field::Pue, i.pue, 1.0, 5.0)?;
-        within(Field::UsdPerKwh, i.usd_per_kwh, 1e-4, 10.0)?;
-        if !(i.years_since_purchase.is_finite() && (0.0..=30.0).contains(&i.years_since_purchase)) {
-            return Err(CostError::input(
-                Field::YearsSincePurchase,
-                format!("must be between 0 and 30, got {}", i.years_since_purchase),
-            ));
-        }
+        super::AmortizedInputs::check_running(i.pue, i.usd_per_kwh, i.years_since_purchase)?;
     }
     Ok(())
 }

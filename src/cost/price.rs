@@ -120,6 +120,22 @@ pub struct AmortizedInputs {
     pub usd_per_kwh: f64,
 }
 
+impl AmortizedInputs {
+    /// Checks the running-cost inputs (PUE, electricity price, years since purchase), which
+    /// the command line checks even when no purchase price asks for them.
+    pub fn check_running(pue: f64, usd_per_kwh: f64, years: f64) -> Result<(), CostError> {
+        super::within(Field::Pue, pue, 1.0, 5.0)?;
+        super::within(Field::UsdPerKwh, usd_per_kwh, 1e-4, 10.0)?;
+        if !(years.is_finite() && (0.0..=30.0).contains(&years)) {
+            return Err(CostError::input(
+                Field::YearsSincePurchase,
+                format!("must be between 0 and 30, got {years}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Amortised cost of a run by Epoch AI's method, in USD.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Amortized {
