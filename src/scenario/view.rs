@@ -10,6 +10,7 @@ use super::penalty::Outcome;
 use super::sweep::Sweep;
 use super::workload::{Serving, Training};
 use super::{ChipRow, Scenario, ServingPenalty, TrainingPenalty};
+use crate::cost::PriceUsed;
 use crate::quantity::{Quantity, Unit, ratio};
 use crate::view::{Block, Cell, Document, Table};
 
@@ -111,7 +112,7 @@ fn chips_for_people(s: &Scenario, all: &Table) -> Table {
 }
 
 /// A price's source in a few words, or that there is none.
-fn price(p: Option<&crate::cost::PriceUsed>) -> String {
+fn price(p: Option<&PriceUsed>) -> String {
     p.map_or("no price in data/prices.toml".to_string(), |p| {
         format!(
             "{}, {}",
@@ -137,14 +138,36 @@ fn dollars(ratio_of_cost: Option<f64>, what: &str) -> String {
     )
 }
 
+/// What one side's figure rests on: its chip, evidence, calibration and price.
+trait Grounded {
+    fn grounds(&self) -> (&str, &str, &str, Option<&PriceUsed>);
+}
+
+impl Grounded for Training {
+    fn grounds(&self) -> (&str, &str, &str, Option<&PriceUsed>) {
+        (
+            &self.chip,
+            &self.evidence,
+            &self.calibration,
+            self.price.as_ref(),
+        )
+    }
+}
+
+impl Grounded for Serving {
+    fn grounds(&self) -> (&str, &str, &str, Option<&PriceUsed>) {
+        (
+            &self.chip,
+            &self.evidence,
+            &self.calibration,
+            self.price.as_ref(),
+        )
+    }
+}
+
 /// The note under a workload's table that names what one side's figure rests on.
-fn basis(
-    who: &str,
-    chip: &str,
-    evidence: &str,
-    calibration: &str,
-    price_used: Option<&crate::cost::PriceUsed>,
-) -> Block {
+fn basis(who: &str, side: &impl Grounded) -> Block {
+    let (chip, evidence, calibration, price_used) = side.grounds();
     Block::Note(format!(
         "{who}, {chip}: evidence {evidence}; {calibration}; price {}",
         price(price_used)
@@ -180,13 +203,7 @@ fn training(doc: &mut Document, o: &Outcome<Training, TrainingPenalty>) {
         dollars(p.cost, "the dollars")
     )]));
     for (who, x) in sides(o) {
-        doc.push(basis(
-            who,
-            &x.chip,
-            &x.evidence,
-            &x.calibration,
-            x.price.as_ref(),
-        ));
+        doc.push(basis(who, x));
         if let Some(r) = x.reported.as_ref().filter(|r| r.like_for_like) {
             let place = match (r.inside, r.gpu_hours < x.gpu_hours.low) {
                 (true, _) => "inside",
@@ -230,13 +247,7 @@ fn serving(doc: &mut Document, o: &Outcome<Serving, ServingPenalty>) {
         dollars(p.cost, "the dollars per token")
     )]));
     for (who, x) in sides(o) {
-        doc.push(basis(
-            who,
-            &x.chip,
-            &x.evidence,
-            &x.calibration,
-            x.price.as_ref(),
-        ));
+        doc.push(basis(who, x));
     }
 }
 
