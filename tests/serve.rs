@@ -298,6 +298,11 @@ fn bad_input_gets_one_line_and_exit_2() {
             "at least 11 GPUs",
         ),
         (
+            // The minimum holds the batch asked for, not one sequence.
+            "inference --model llama-3.1-70b --chip nvidia-h100-sxm --weights fp8 --kv fp8 --gpus 1 --batch 28 --context 1500",
+            "77.4 GB on nvidia-h100-sxm but 1 GPU holds 77.3 GB at 90% usable; it takes at least 2 GPUs",
+        ),
+        (
             "inference --model llama-3.1-70b --chip nvidia-h100-sxm --weights fp64",
             "serving format",
         ),

@@ -38,7 +38,9 @@ pub enum ServeError {
     #[error("{chip} has no {missing} in data/chips.toml")]
     Chip { chip: String, missing: String },
     #[error(
-        "{model} needs {need_gb:.0} GB on {chip} but {gpus:.0} GPUs hold {have_gb:.0} GB at {usable:.0}% usable; at least {min_gpus:.0} GPUs",
+        "{model} needs {need_gb:.1} GB on {chip} but {} {have_gb:.1} GB at {usable:.0}% usable; it takes at least {}",
+        crate::quantity::plural(*.gpus as usize, "GPU holds", "GPUs hold"),
+        crate::quantity::plural(*.min_gpus as usize, "GPU", "GPUs"),
         usable = USABLE_MEMORY * 100.0
     )]
     DoesNotFit {

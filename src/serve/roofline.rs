@@ -220,13 +220,14 @@ pub fn roofline(arch: &Architecture, rates: &Rates, s: &Setting) -> Result<Roofl
         Batch::AtMost(b) => holds.min(b),
     };
     if holds < batch.max(1.0) {
+        let need = weights_bytes + batch.max(1.0) * kv_bytes_per_sequence;
         return Err(ServeError::DoesNotFit {
             model: arch.name.clone(),
             chip: rates.chip.clone(),
             gpus,
-            need_gb: (weights_bytes + batch.max(1.0) * kv_bytes_per_sequence) / 1e9,
+            need_gb: need / 1e9,
             have_gb: gpus * rates.memory_bytes * USABLE_MEMORY / 1e9,
-            min_gpus,
+            min_gpus: (need / (rates.memory_bytes * USABLE_MEMORY)).ceil(),
         });
     }
     let decode_bytes = work.weights_read(batch) * s.weights.bytes() + batch * kv_bytes_per_sequence;

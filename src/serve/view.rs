@@ -76,7 +76,7 @@ fn setup_lines(s: &Serving) -> Vec<String> {
             }
         ),
         format!(
-            "memory: weights {} + KV cache {} per sequence = {} per GPU of {} ({}; {} usable; at least {})",
+            "memory: weights {} + KV cache {} per sequence = {} per GPU of {} ({}; {} usable; at least {} for one sequence)",
             q(rf.weights_bytes, Unit::Byte),
             q(rf.kv_bytes_per_sequence, Unit::Byte),
             q(rf.bytes_per_gpu, Unit::Byte),
