@@ -456,6 +456,7 @@ fn bad_input_gets_one_line_and_exit_2() {
             "cost --flops 1e24 --chip nvidia-h100-sxm --years-since-purchase 1e308",
             "--years-since-purchase",
         ),
+        ("cost --validate --pue NaN", "--pue"),
         ("cost --validate --precision fp8", "--precision"),
     ];
     for (line, want) in cases {

@@ -293,6 +293,16 @@ fn bad_input_gets_one_line_and_exit_2() {
             "inference --model llama-3.1-70b --chip nvidia-h100-sxm --context=-5",
             "--context",
         ),
+        // Options the question does not use are checked all the same.
+        (
+            "inference --model llama-3.1-70b --chip nvidia-h100-sxm --throughput-batch NaN",
+            "--throughput-batch",
+        ),
+        (
+            "inference --model llama-3.1-70b --compare --batch NaN",
+            "--batch",
+        ),
+        ("inference --validate --context 0", "--context"),
         (
             "inference --model llama-3.1-405b --chip nvidia-h100-sxm --gpus 4",
             "at least 11 GPUs",

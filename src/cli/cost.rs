@@ -66,7 +66,7 @@ pub struct CostArgs {
     dataset: Option<PathBuf>,
     /// Predict every published training run (data/training_runs.toml) from the others, on
     /// its own chip, with its 80% range, and summarise the error and coverage.
-    #[arg(long, conflicts_with_all = ["model", "params", "flops", "chip", "result", "tflops", "utilization", "price", "gpus", "purchase_price"])]
+    #[arg(long, conflicts_with_all = ["model", "params", "flops", "chip", "result", "tflops", "utilization", "price", "gpus", "purchase_price", "state_bytes_per_param"])]
     validate: bool,
     /// GPUs in the cluster, for wall-clock days.
     #[arg(long)]
@@ -142,6 +142,8 @@ impl CostArgs {
 
 pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
     let format = a.format()?;
+    // Checked first: the running-cost inputs are refused out of range even where unused.
+    let amortized = a.amortized()?;
     let db = Database::load()?;
     let tables = Tables::load(&db).map_err(cost_error)?;
     let root = dataset_root(a.dataset.as_deref())?;
@@ -166,7 +168,6 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
             anyhow!("give the compute: --model ID, --params N --tokens D, or --flops F").into(),
         );
     }
-    let amortized = a.amortized()?;
     let mut files = cost::evidence::dataset(&db, root);
     let result = match &a.result {
         Some(path) => {

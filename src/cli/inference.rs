@@ -102,6 +102,9 @@ impl InferenceArgs {
 
 pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
     let format = a.format()?;
+    // Every numeric option is checked, whichever of them the question uses.
+    a.request().check().map_err(serve_error)?;
+    serve::check_throughput_batch(a.throughput_batch).map_err(serve_error)?;
     let db = Database::load()?;
     let tables = Tables::load(&db).map_err(super::cost_error)?;
     if a.validate {

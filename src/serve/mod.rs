@@ -143,28 +143,32 @@ impl Request {
         }
     }
 
-    /// The request checked and as a roofline setting: every option in range whether or not it
-    /// is used, filling only a replica of a given size.
-    pub fn setting(&self, arch: &Architecture) -> Result<Setting, ServeError> {
+    /// Every option in range, whether or not the question asked uses it.
+    pub fn check(&self) -> Result<(), ServeError> {
         within("context", self.context, 1.0, 1e7)?;
         within("prompt", self.prompt, 1.0, 1e7)?;
         within("output", self.output, 1.0, 1e7)?;
         if let Some(b) = self.batch {
             within("batch", b, 1.0, 1e6)?;
         }
-        let layout = match self.gpus {
-            Some(g) if g.fract() != 0.0 => {
+        if let Some(g) = self.gpus {
+            within("gpus", g, 1.0, 1e5)?;
+            if g.fract() != 0.0 {
                 return Err(ServeError::Input {
                     field: "gpus",
                     why: format!("must be a whole number, got {g}"),
                 });
             }
-            Some(g) => Some(Layout::tensor(
-                within("gpus", g, 1.0, 1e5)? as u32,
-                arch.moe.is_some(),
-            )),
-            None => None,
-        };
+        }
+        Ok(())
+    }
+
+    /// The request checked and as a roofline setting, filling only a replica of a given size.
+    pub fn setting(&self, arch: &Architecture) -> Result<Setting, ServeError> {
+        self.check()?;
+        let layout = self
+            .gpus
+            .map(|g| Layout::tensor(g as u32, arch.moe.is_some()));
         let batch = match (self.batch, layout) {
             (Some(b), _) => Batch::Fixed(b),
             (None, Some(_)) => Batch::Fill,
@@ -297,6 +301,11 @@ pub struct Compared {
     pub left_out: Vec<(String, String)>,
 }
 
+/// The batch `--compare` reports throughput at, in range.
+pub fn check_throughput_batch(batch: f64) -> Result<(), ServeError> {
+    within("throughput_batch", batch, 1.0, 1e6).map(drop)
+}
+
 /// What `--compare` asks every chip.
 pub struct Comparing<'a> {
     pub db: &'a Database,
@@ -316,7 +325,8 @@ pub fn compare(
     chips: &[&Chip],
     base: &Request,
 ) -> Result<Compared, ServeError> {
-    within("throughput_batch", c.throughput_batch, 1.0, 1e6)?;
+    base.check()?;
+    check_throughput_batch(c.throughput_batch)?;
     let at = |batch: f64| Request {
         batch: Some(batch),
         gpus: None,
