@@ -244,9 +244,14 @@ fn a_measured_bandwidth_is_named_and_scales_the_estimate() {
         chipbench(&["inference", "--model", "llama-3.1-70b", "--result", H200]).stdout,
     )
     .unwrap();
+    // The evidence names the run's standing: no listed signer vouches for the committed runs.
     assert!(
-        text.contains("measured copy 4245 GB/s (chipbench"),
+        text.contains("measured copy 4245 GB/s (chipbench, unverified run, "),
         "{text}"
+    );
+    assert_eq!(
+        measured["rates"]["bandwidth"]["source"]["standing"],
+        "unverified"
     );
 }
 

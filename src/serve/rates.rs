@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::ServeError;
 use super::format::Format;
 use crate::cost::evidence::{self, Evidence};
+use crate::dataset::Standing;
 use crate::model::{Numeric, Source, copy_bandwidth};
 use crate::policy::{Chip, Database, Precision};
 use crate::quantity::{Quantity, Unit, ratio};
@@ -21,6 +22,8 @@ pub enum BandwidthSource {
     Measured {
         by: Source,
         file: String,
+        /// The run's standing in the dataset (verified by a listed signer, or not).
+        standing: Standing,
         /// The measured figure over the datasheet's.
         of_datasheet: Option<f64>,
     },
@@ -41,17 +44,19 @@ pub struct Bandwidth {
 }
 
 impl Bandwidth {
-    /// "measured copy 4245 GB/s (chipbench, FILE), 0.88x the datasheet", or "datasheet memory
-    /// bandwidth 4800 GB/s".
+    /// "measured copy 4245 GB/s (chipbench, unverified run, FILE), 0.88x the datasheet", or
+    /// "datasheet memory bandwidth 4800 GB/s".
     pub fn describe(&self) -> String {
         let q = Quantity::new(self.byte_per_s, Unit::BytePerSecond).human();
         match &self.source {
             BandwidthSource::Measured {
                 by,
                 file,
+                standing,
                 of_datasheet,
             } => format!(
-                "measured copy {q} ({by}, {file}){}",
+                "measured copy {q} ({by}, {} run, {file}){}",
+                standing.name(),
                 of_datasheet.map_or(String::new(), |r| format!(", {} the datasheet", ratio(r)))
             ),
             BandwidthSource::Datasheet => format!("datasheet memory bandwidth {q}"),
@@ -167,6 +172,7 @@ fn bandwidth(
             source: BandwidthSource::Measured {
                 by: e.result.source,
                 file: e.file.clone(),
+                standing: e.standing,
                 of_datasheet: chip.memory_bandwidth_gbps.map(|d| byte_per_s / (d * 1e9)),
             },
         },
