@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use chipbench::dataset::{self, Added, Admission, AllowedSigners, Standing, Verification};
 use chipbench::model::{RunResult, Throughput, WorkloadRecord};
 use chipbench::policy::Database;
-use common::{H200, H200_VENDOR, Need, Test, needs, plain, repo};
+use common::{H200, H200_VENDOR, Need, Test, chipbench, needs, plain, repo};
 use ssh_key::private::Ed25519Keypair;
 use ssh_key::{LineEnding, PrivateKey};
 
@@ -400,6 +400,40 @@ fn signature_misuse_verifies_nothing() {
     assert!(
         bad.iter().any(|(_, r)| r[0].contains("no result file")),
         "{bad:?}"
+    );
+}
+
+/// `report` weighs a dataset's runs against that dataset's own signers, not results/'s.
+fn reports_verify_against_their_datasets_signers() {
+    let db = Database::load().unwrap();
+    let root = scratch("report-signers");
+    let other = scratch("report-signers-other");
+    let keys = scratch("report-signers-keys");
+    let lab = key(&keys, "lab", 5);
+    list(&root, &[&lab]);
+    stored(add(&db, &root, &repo(H200), Some(&lab)));
+    let report = |args: &[&str]| {
+        let out = chipbench(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = report(&["report", root.to_str().unwrap()]);
+    assert!(
+        text.contains("among the runs of this chip: 1 single"),
+        "{text}"
+    );
+    // Two datasets with different signer lists cannot be read as one.
+    list(&other, &[]);
+    let out = chipbench(&["report", root.to_str().unwrap(), other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("datasets with different signers"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -847,6 +881,10 @@ fn main() {
         plain(
             "signature_misuse_verifies_nothing",
             signature_misuse_verifies_nothing,
+        ),
+        plain(
+            "reports_verify_against_their_datasets_signers",
+            reports_verify_against_their_datasets_signers,
         ),
         needs(
             "ssh_keygen_signatures_verify",

@@ -108,7 +108,7 @@ pub fn report_cmd(a: &ReportArgs) -> Result<ExitCode, Fatal> {
         )
         .into());
     }
-    let signers = chipbench::dataset::signers(None)?;
+    let signers = chipbench::dataset::signers_of(&paths)?;
     let format = a.format.view();
     let charts = format == chipbench::view::Format::Html;
     let report = model::build(&db, &tables, &signers, &results, skipped, charts);

@@ -37,3 +37,35 @@ pub use tree::files;
 pub fn signers(root: Option<&std::path::Path>) -> Result<AllowedSigners, SignatureError> {
     AllowedSigners::load(root.unwrap_or(std::path::Path::new("results")))
 }
+
+/// The signers of the dataset that holds `paths` (files or folders): the nearest folder at
+/// or above them with an `allowed_signers` file, `results/` when none has one. Paths from
+/// datasets with different lists are refused, since one list cannot vouch for the other's runs.
+pub fn signers_of(paths: &[std::path::PathBuf]) -> Result<AllowedSigners, SignatureError> {
+    let roots: std::collections::BTreeSet<std::path::PathBuf> = paths
+        .iter()
+        .filter_map(|p| {
+            let p = p.canonicalize().ok()?;
+            let folder = if p.is_dir() {
+                p
+            } else {
+                p.parent()?.to_path_buf()
+            };
+            folder
+                .ancestors()
+                .find(|d| d.join(signature::SIGNERS_FILE).is_file())
+                .map(std::path::Path::to_path_buf)
+        })
+        .collect();
+    match roots.len() {
+        0 => signers(None),
+        1 => AllowedSigners::load(roots.first().expect("one root")),
+        _ => Err(SignatureError::Datasets(
+            roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
+    }
+}

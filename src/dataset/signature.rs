@@ -37,6 +37,10 @@ pub enum SignatureError {
     Read { path: String, message: String },
     #[error("signing key {path}: {message}")]
     Key { path: String, message: String },
+    #[error(
+        "the files belong to datasets with different signers ({0}): read each dataset on its own"
+    )]
+    Datasets(String),
 }
 
 /// The keys whose signatures verify a run, each with its signer: the first principal of its

@@ -69,7 +69,7 @@ fn standing(d: &DeviceReport) -> Option<String> {
         .map(|(s, n)| format!("{n} {}", s.name()))
         .collect();
     let note = if d.standing.iter().all(|(s, _)| *s == Standing::Unverified) {
-        " (unsigned, or signed by a key not in results/allowed_signers: shown, but they confirm nothing)"
+        " (unsigned, or signed by a key not in the dataset's allowed_signers: shown, but they confirm nothing)"
     } else if d.standing.iter().all(|(s, _)| *s != Standing::Confirmed) {
         " (no run of another signer agrees with them yet: one file cannot show a consistent forgery below the peak)"
     } else {
