@@ -169,7 +169,7 @@ fn spec_of(a: &ClassifyArgs, db: &Database) -> Result<(Spec, String), Fatal> {
         units: vec![Unit {
             name: "chip".to_string(),
             vector: Default::default(),
-            matrix: parse_peaks(&a.peak).map_err(|e| anyhow!(e))?,
+            matrix: parse_peaks(&a.peak).map_err(|e| anyhow!("--peak {e}"))?,
             matrix_fp16_accumulate: Default::default(),
         }],
         die_area_mm2: a.die_area,

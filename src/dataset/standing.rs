@@ -23,6 +23,9 @@ const AGREEMENT: f64 = 0.05;
 const MAX_AGREEMENT: f64 = 0.25;
 /// A figure this many robust standard deviations from the others' median is an outlier.
 const OUTLIER_Z: f64 = 3.5;
+/// The median absolute deviation times this estimates the standard deviation of normally
+/// distributed figures (1 / the normal distribution's 75th percentile, 0.6745).
+const MAD_TO_SD: f64 = 1.4826;
 
 /// Where a run stands against the other runs of its chip. Ordered from the most to the least
 /// trusted evidence: derived figures take the first tier that has a run, never an outlier.
@@ -202,7 +205,7 @@ fn place(run: &Weighed, signed: &[&Weighed]) -> RunStanding {
             }
             let m = median(&vals);
             let mad = median(&vals.iter().map(|v| (v - m).abs()).collect::<Vec<_>>());
-            let scale = (1.4826 * mad).max(AGREEMENT * m.abs());
+            let scale = (MAD_TO_SD * mad).max(AGREEMENT * m.abs());
             Some(((x - m) / scale).abs())
         })
         .collect();

@@ -74,21 +74,21 @@ impl Precision {
     }
 }
 
-/// Parses `--peak` arguments, each `PREC=VALUE` in TFLOP/s or TOPS, into dense peaks; a
-/// precision given twice is an error rather than a silent overwrite.
+/// Parses dense peaks, each `PREC=VALUE` in TFLOP/s or TOPS; a precision given twice is an
+/// error rather than a silent overwrite.
 pub fn parse_peaks(args: &[String]) -> Result<BTreeMap<Precision, f64>, String> {
     let mut peaks = BTreeMap::new();
     for p in args {
         let (prec, value) = p
             .split_once('=')
-            .ok_or_else(|| format!("--peak {p:?}: expected PREC=VALUE, e.g. bf16=989.4"))?;
+            .ok_or_else(|| format!("{p:?}: expected PREC=VALUE, e.g. bf16=989.4"))?;
         let prec: Precision = prec.parse()?;
         let value: f64 = value
             .trim()
             .parse()
-            .map_err(|_| format!("--peak {p:?}: {value:?} is not a number"))?;
+            .map_err(|_| format!("{p:?}: {value:?} is not a number"))?;
         if peaks.insert(prec, value).is_some() {
-            return Err(format!("--peak gives {prec} twice"));
+            return Err(format!("{prec} given twice"));
         }
     }
     Ok(peaks)

@@ -87,7 +87,7 @@ const VERDICT_COLUMNS: [(&str, &str); 10] = [
     ("subject", "subject"),
     ("rule", "rule"),
     ("tpp", "TPP"),
-    ("tpp_tf32_as_32", "TPP (TF32 as 32 bits)"),
+    ("tf32_as_32_bits_tpp", "TPP (TF32 as 32 bits)"),
     ("argmax_precision", "argmax"),
     ("performance_density", "PD"),
     ("classification", "class"),

@@ -224,7 +224,12 @@ pub(crate) fn tpp_plane(db: &Database, devices: &[DeviceReport]) -> Result<Strin
         Axis::log(y0, y1, "TPP per mm^2 of logic die"),
     );
     let (a, b) = ("#f7d4d4", "#fde5c0");
-    chart.region((th::TPP_A, y0), (x1, y1), a, "3A090.a.1: TPP at least 4800");
+    chart.region(
+        (th::TPP_A, y0),
+        (x1, y1),
+        a,
+        &format!("3A090.a.1: TPP at least {}", th::TPP_A),
+    );
     chart.region((th::TPP_FLOOR, th::PD_A), (th::TPP_A, y1), a, "3A090.a.2");
     chart.region(
         (th::TPP_B1, th::PD_B1),
@@ -302,13 +307,13 @@ pub(crate) fn deployment_chart(
         Axis::log(100.0, 1e5, "TPP (datasheet)"),
         Axis::log(y0, y1, "decode tokens/s per GPU (calibrated)"),
     );
-    for (tpp, text) in [
-        (th::TPP_FLOOR, "1600"),
-        (th::TPP_B1, "2400"),
-        (th::TPP_A, "4800: 3A090.a"),
-        (th::REVIEW_TPP, "21000: 2026-01 review"),
+    for (tpp, what) in [
+        (th::TPP_FLOOR, ""),
+        (th::TPP_B1, ""),
+        (th::TPP_A, ": 3A090.a"),
+        (th::REVIEW_TPP, ": 2026-01 review"),
     ] {
-        chart.vline(tpp, "#c44", text);
+        chart.vline(tpp, "#c44", &format!("{tpp}{what}"));
     }
     let mut marks = Vec::new();
     for (measured, shape, color, legend) in [

@@ -55,6 +55,9 @@ pub enum ServeError {
     Figure { id: String, why: String },
     #[error("no published figure calibrates the {0} regime")]
     Calibration(&'static str),
+    /// The training-cost model's calibration failed where a serving answer needed it.
+    #[error("{0}")]
+    CostCalibration(String),
     #[error(transparent)]
     Data(#[from] DataError),
     #[error(transparent)]
@@ -94,10 +97,7 @@ impl From<crate::cost::CostError> for ServeError {
                 field: field.name(),
                 why,
             },
-            other => ServeError::Input {
-                field: "price",
-                why: other.to_string(),
-            },
+            crate::cost::CostError::Calibration(why) => ServeError::CostCalibration(why),
         }
     }
 }
