@@ -278,7 +278,11 @@ impl Quantity {
             Unit::Ratio => return ratio(v),
             Unit::Share | Unit::Cv => return share(v),
             Unit::Flop => return format!("{v:.2e} FLOP"),
-            Unit::Tpp => return format!("{v:.0}"),
+            // Whole numbers, as the rules state them; three figures below 100 (a CPU adapter's
+            // bit-weighted throughput is a fraction of one).
+            Unit::Tpp => {
+                return format!("{v:.*}", if v.abs() < 100.0 { decimals(v, 3) } else { 0 });
+            }
             Unit::TppPerMm2 => return format!("{v:.2}"),
             _ => {}
         }
@@ -473,6 +477,9 @@ mod tests {
         assert_eq!(share(0.0042), "0.42%");
         assert_eq!(share(0.000_088), "<0.01%");
         assert_eq!(q(0.338, Unit::Cv), "33.8%");
+        // TPP in whole numbers, as the rules state it; a CPU adapter's fraction never reads 0.
+        assert_eq!(q(15831.2, Unit::Tpp), "15831");
+        assert_eq!(q(0.1989, Unit::Tpp), "0.199");
     }
 
     #[test]

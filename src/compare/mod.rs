@@ -5,7 +5,7 @@
 //! a baseline with those of each other result, takes the ratio of their throughput, and puts a
 //! 95% interval around it that holds both the variation between the passes of a run and the
 //! variation between runs ([`bootstrap`]). Only where that interval excludes 1 does it give a
-//! verdict ("B 4.21x faster"); elsewhere it says "within noise", so that a file compared with
+//! verdict ("B faster", beside the ratio "4.21x"); elsewhere it says "within noise", so that a file compared with
 //! itself, or two back-to-back runs of one binary, never show a difference.
 //!
 //! A case is a workload, a shape and a precision (inputs and accumulator): chipbench's

@@ -159,8 +159,8 @@ pub fn comparison_document(c: &Comparison) -> Document {
         )),
     }
     doc.paragraph(
-        "Measured (effective bit-weighted throughput = measured TFLOP/s x bits; not TPP), each \
-         against the peak of the unit and precision it ran on:",
+        "Measured (effective bit-weighted throughput = measured TFLOP/s x bits, in TPP's units; \
+         not TPP), each against the peak of the unit and precision it ran on:",
     );
     let mut t = Table::new(&MEASURED_COLUMNS);
     for m in &c.measured {
