@@ -402,8 +402,21 @@ pub fn sweep(s: &Sweep) -> Document {
         "Steps where the buyer's chips change".into(),
     ));
     doc.push(Block::Table(people));
+    let unpriced = s
+        .steps
+        .iter()
+        .flat_map(|st| [&st.training, &st.serving])
+        .flatten()
+        .any(|b| b.cost_penalty.is_none());
+    if unpriced {
+        doc.push(Block::Note(
+            "A cost penalty is left empty where the buyer's best chip or the best on sale has \
+             no price in data/prices.toml."
+                .into(),
+        ));
+    }
     doc.push(Block::Heading(
-        "Where each chip leaves the buyer's set as the line falls".into(),
+        "Where each chip changes sides as the line rises".into(),
     ));
     if s.transitions.is_empty() {
         doc.paragraph("No chip changes sides over this range.");
