@@ -234,3 +234,34 @@ fn the_run_table_and_summary_match_their_snapshot() {
         panic!("{failure}");
     }
 }
+
+#[test]
+fn the_dataset_commands_match_their_snapshots() {
+    let mut failures = Vec::new();
+    failures.extend(check(
+        "dataset-check.txt",
+        &run(&["dataset", "check", "results"]),
+    ));
+    // The export's tidy table of the committed runs, as CSV and as JSON lines.
+    let dir = common::scratch_in("snapshots", "export");
+    for (format, ext) in [("csv", "csv"), ("jsonl", "jsonl")] {
+        let out = dir.join(format!("cases.{ext}"));
+        run(&[
+            "dataset",
+            "export",
+            "results",
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let text = fs::read_to_string(&out).expect("the export was written");
+        failures.extend(check(&format!("dataset-export.{ext}"), &text));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} snapshot(s) changed (CHIPBENCH_UPDATE_SNAPSHOTS=1 rewrites them):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
