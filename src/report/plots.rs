@@ -53,7 +53,7 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
     let scale = Scale::of(Unit::FlopPerSecond, top);
     let unit_name = scale.words().unwrap_or("FLOP/s");
     let per = |v: f64| v / scale.factor();
-    let (x0, x1) = (0.01, 1e4);
+    let (x0, x1) = intensities(c, &points);
     let mut chart = Chart::new(
         format!("Roofline: {}", d.device),
         Axis::log(x0, x1, "arithmetic intensity (FLOP/byte)"),
@@ -64,8 +64,36 @@ pub fn roofline(d: &DeviceReport) -> Result<String, String> {
     Ok(chart.finish())
 }
 
-/// The datasheet (dashed) and measured (solid) roofs of every unit and precision, over the
-/// intensities from x0 to x1, each in the legend with its peak and bandwidth.
+/// The intensities the roofline spans: whole decades around the points and the roofs' ridges
+/// (where a bandwidth meets a peak), so that the data, not empty axis, fills the chart.
+fn intensities(c: &Ceilings, points: &[(&Row, (f64, f64))]) -> (f64, f64) {
+    let ridges = [
+        (&c.datasheet_compute, c.datasheet_bandwidth),
+        (&c.measured_compute, c.measured_bandwidth),
+    ]
+    .into_iter()
+    .filter_map(|(peaks, bw)| {
+        let bw = bw?.value;
+        Some(peaks.iter().map(move |(_, p)| p.value / bw))
+    })
+    .flatten();
+    let xs = points
+        .iter()
+        .map(|(_, p)| p.0)
+        .chain(ridges)
+        .filter(|x| X_RANGE.contains(x));
+    let (lo, hi) = xs.fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    if !(lo.is_finite() && hi > 0.0) {
+        return (0.01, 1e4);
+    }
+    let decade = |x: f64, round: fn(f64) -> f64| 10f64.powf(round(x.log10()));
+    (decade(lo / 2.0, f64::floor), decade(hi * 2.0, f64::ceil))
+}
+
+/// The datasheet (dashed) and chipbench-measured (solid) roofs of every unit and precision,
+/// over the intensities from x0 to x1, each in the legend with its peak and bandwidth.
 fn draw_ceilings(chart: &mut Chart, c: &Ceilings, scale: Scale, (x0, x1): (f64, f64)) {
     let per = |v: f64| v / scale.factor();
     let roof = |flops: f64, bytes: f64| -> Vec<(f64, f64)> {
@@ -81,7 +109,12 @@ fn draw_ceilings(chart: &mut Chart, c: &Ceilings, scale: Scale, (x0, x1): (f64, 
             c.datasheet_bandwidth,
             "datasheet",
         ),
-        (false, &c.measured_compute, c.measured_bandwidth, "measured"),
+        (
+            false,
+            &c.measured_compute,
+            c.measured_bandwidth,
+            "chipbench's best",
+        ),
     ] {
         let Some(bw) = bandwidth else { continue };
         for (i, (name, peak)) in ceilings.iter().enumerate() {
