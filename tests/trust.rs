@@ -658,10 +658,20 @@ fn temporaries_are_named_and_removed_when_orphaned() {
     let dead = gone.id();
     let mut gone = gone;
     gone.wait().unwrap();
-    let orphan = dir.join(format!(".a.json.{dead}.tmp"));
-    let live = dir.join(format!(".b.json.{}.tmp", std::process::id()));
+    let id = |c: char| c.to_string().repeat(64);
+    let orphan = dir.join(format!(".{}.json.{dead}.tmp", id('a')));
+    let live = dir.join(format!(".{}.json.{}.tmp", id('b'), std::process::id()));
     fs::write(&orphan, "partial").unwrap();
     fs::write(&live, "partial").unwrap();
+    // Files that only look like temporaries are someone else's: never named, never removed.
+    let theirs = [
+        root.join(".notes.tmp"),
+        dir.join(".draft.123456789.tmp"),
+        dir.join(format!(".{}.json.x1.tmp", id('c'))),
+    ];
+    for f in &theirs {
+        fs::write(f, "keep").unwrap();
+    }
     let bad = dataset::check(&db, &root);
     assert_eq!(bad.len(), 2, "{bad:?}");
     assert!(
@@ -674,6 +684,10 @@ fn temporaries_are_named_and_removed_when_orphaned() {
     );
     stored(add(&db, &root, &repo(H200), None));
     assert!(!orphan.exists() && live.exists());
+    assert!(
+        theirs.iter().all(|f| f.exists()),
+        "a file not ours was removed"
+    );
 }
 
 /// Readers take complete runs only, unless asked.

@@ -494,21 +494,36 @@ fn signature_problems(root: &Path) -> Vec<(PathBuf, Vec<String>)> {
 fn temporaries(root: &Path) -> Vec<(PathBuf, bool)> {
     walk(root, |e| {
         e.file_type().is_ok_and(|t| t.is_file())
-            && e.file_name()
-                .to_str()
-                .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
+            && e.file_name().to_str().and_then(temporary_pid).is_some()
     })
     .into_iter()
     .map(|p| {
         let pid = p
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .and_then(|s| s.rsplit('.').next())
-            .and_then(|pid| pid.parse::<u32>().ok());
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(temporary_pid);
         let live = pid.is_some_and(|p| p > 0 && alive(p));
         (p, live)
     })
     .collect()
+}
+
+/// The process id in the name of a temporary that a dataset write leaves while it works
+/// (`.<target>.<pid>.tmp`, for a stored result, its signature or the index), or none for any
+/// other name: a file someone else keeps in the folder is never taken for one.
+fn temporary_pid(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (target, pid) = inner.rsplit_once('.')?;
+    let pid = (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| pid.parse::<u32>().ok())??;
+    let stored = |t: &str| {
+        t.strip_suffix(".json")
+            .is_some_and(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let ours = matches!(target, "index.csv" | "README.md")
+        || stored(target)
+        || target.strip_suffix(".sig").is_some_and(stored);
+    ours.then_some(pid)
 }
 
 /// Whether a process with this id exists (it may be another that took the number: such a file
