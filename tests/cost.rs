@@ -457,6 +457,10 @@ fn bad_input_gets_one_line_and_exit_2() {
             "--years-since-purchase",
         ),
         ("cost --validate --pue NaN", "--pue"),
+        (
+            "cost --model deepseek-v3 --chip nvidia-h800 --tokens NaN",
+            "--tokens",
+        ),
         ("cost --validate --precision fp8", "--precision"),
     ];
     for (line, want) in cases {

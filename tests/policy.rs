@@ -463,6 +463,11 @@ fn command_line() {
         one_line_error(&["classify", "--peak", "bf16=100", "--die-area=1e-300"])
             .contains("die area must be between")
     );
+    // A figure the question does not use is checked all the same.
+    assert!(
+        one_line_error(&["classify", "--chip", "nvidia-h200-sxm", "--die-area", "NaN"])
+            .contains("die area must be a positive number")
+    );
     // A part of an id that several ids contain lists them; a unique part (any case) resolves.
     let e = one_line_error(&["classify", "--chip", "nvidia-h100"]);
     assert!(e.contains("matches 3 chips"), "{e}");

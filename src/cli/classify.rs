@@ -83,6 +83,14 @@ impl ClassifyArgs {
 
 pub fn classify_cmd(a: &ClassifyArgs) -> Result<ExitCode, Fatal> {
     let format = a.format()?;
+    // Checked whichever question is asked, so a bad figure is never silently ignored.
+    Spec::check_figures(
+        a.die_area,
+        a.memory_bandwidth,
+        a.interconnect,
+        a.hbm_density,
+    )
+    .map_err(|e| anyhow!(e))?;
     let mut db = Database::load()?;
     if let Some(path) = &a.result {
         return result_cmd(a, &db, path, format);

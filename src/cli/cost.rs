@@ -101,25 +101,27 @@ impl CostArgs {
         self.format.or_json(self.json, "cost")
     }
 
-    /// The compute asked about.
+    /// The compute asked about; every quantity given is parsed and checked, used or not.
     fn compute(&self) -> Result<Option<Compute>, Fatal> {
-        let q = |name: &str, s: &str| parse_quantity(name, s).map_err(|e| anyhow!(e));
-        Ok(
-            match (&self.model, &self.params, &self.tokens, &self.flops) {
-                (Some(id), ..) => Some(Compute::Model(id.clone())),
-                (_, Some(p), Some(t), _) => Some(Compute::ParamsTokens {
-                    active_params: q("--params", p)?,
-                    tokens: q("--tokens", t)?,
-                    total_params: self
-                        .total_params
-                        .as_deref()
-                        .map(|t| q("--total-params", t))
-                        .transpose()?,
-                }),
-                (.., Some(f)) => Some(Compute::Flops(q("--flops", f)?)),
-                _ => None,
-            },
-        )
+        let q = |name: &str, s: &Option<String>| {
+            s.as_deref()
+                .map(|s| parse_quantity(name, s).map_err(|e| anyhow!(e)))
+                .transpose()
+        };
+        let params = q("--params", &self.params)?;
+        let tokens = q("--tokens", &self.tokens)?;
+        let total_params = q("--total-params", &self.total_params)?;
+        let flops = q("--flops", &self.flops)?;
+        Ok(match (&self.model, params, tokens, flops) {
+            (Some(id), ..) => Some(Compute::Model(id.clone())),
+            (_, Some(active_params), Some(tokens), _) => Some(Compute::ParamsTokens {
+                active_params,
+                tokens,
+                total_params,
+            }),
+            (.., Some(f)) => Some(Compute::Flops(f)),
+            _ => None,
+        })
     }
 
     /// The amortised-cost inputs, each checked whether or not a purchase price is given.
@@ -142,8 +144,9 @@ impl CostArgs {
 
 pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
     let format = a.format()?;
-    // Checked first: the running-cost inputs are refused out of range even where unused.
+    // Checked first: every numeric input is refused out of range even where unused.
     let amortized = a.amortized()?;
+    let compute = a.compute()?;
     let db = Database::load()?;
     let tables = Tables::load(&db).map_err(cost_error)?;
     let root = dataset_root(a.dataset.as_deref())?;
@@ -162,7 +165,6 @@ pub fn cost(a: &CostArgs) -> Result<ExitCode, Fatal> {
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let compute = a.compute()?;
     if compute.is_none() && a.result.is_none() && a.chip.is_none() {
         return Err(
             anyhow!("give the compute: --model ID, --params N --tokens D, or --flops F").into(),

@@ -313,12 +313,27 @@ impl Spec {
                 crate::input::within(&format!("peak {p}"), v, 1e-6, 1e7)?;
             }
         }
-        // Ranges any real chip sits well inside (in mm^2, GB/s, GB/s, GB/s/mm^2).
+        Spec::check_figures(
+            self.die_area_mm2,
+            self.memory_bandwidth_gbps,
+            self.interconnect_gbps,
+            self.hbm_density,
+        )
+    }
+
+    /// The figures beside the peaks, each within the range any real chip sits well inside (in
+    /// mm^2, GB/s, GB/s, GB/s/mm^2) where given.
+    pub fn check_figures(
+        die_area_mm2: Option<f64>,
+        memory_bandwidth_gbps: Option<f64>,
+        interconnect_gbps: Option<f64>,
+        hbm_density: Option<f64>,
+    ) -> Result<(), String> {
         for (what, v, lo, hi) in [
-            ("die area", self.die_area_mm2, 1.0, 1e5),
-            ("memory bandwidth", self.memory_bandwidth_gbps, 1e-3, 1e7),
-            ("interconnect", self.interconnect_gbps, 1e-3, 1e7),
-            ("HBM bandwidth density", self.hbm_density, 1e-6, 1e3),
+            ("die area", die_area_mm2, 1.0, 1e5),
+            ("memory bandwidth", memory_bandwidth_gbps, 1e-3, 1e7),
+            ("interconnect", interconnect_gbps, 1e-3, 1e7),
+            ("HBM bandwidth density", hbm_density, 1e-6, 1e3),
         ] {
             if let Some(v) = v {
                 crate::input::within(what, v, lo, hi)?;
