@@ -263,6 +263,15 @@ fn lookalike_names_map_to_one_chip_or_are_refused() {
         "NVIDIA H2OO",
         "NVIDlA-H200",
         "NVIDIA \u{41d}200",
+        // Letters in no confusable table, combining marks, and a known name among other words.
+        "NVIDIA \u{13bb}200",
+        "NVIDIA \u{4ba}200",
+        "NVIDIA H2\u{966}0",
+        "NVIDIA H\u{307}200",
+        "NV\u{131}DIA H200",
+        "NVIDIA H200 SXM",
+        "Acme NVIDIA H200 (lab B)",
+        "",
     ];
     for (i, name) in spellings.iter().enumerate() {
         let f = forged(&inbox, &format!("{i}.json"), committed(H200), |r| {
@@ -280,7 +289,9 @@ fn lookalike_names_map_to_one_chip_or_are_refused() {
         assert!(
             why.contains("H200 SXM memory bandwidth of 4800")
                 || why.contains("invisible characters")
-                || why.contains("looks like \"NVIDIA H200\""),
+                || why.contains("looks like \"NVIDIA H200\"")
+                || why.contains("holds the name \"NVIDIA H200\"")
+                || why.contains("has no letter or digit"),
             "{name:?}: {why}"
         );
     }

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::signature::{AllowedSigners, Verification, sign, signature_path, verify, verify_bytes};
 use super::tree::{files, strays, walk};
 use crate::model::{
-    RunResult, Status, read_regular, skeleton, slug, vendor_name, write_file_atomic,
+    RunResult, Status, holds_name, looks_like, read_regular, skeleton, slug, vendor_name,
+    write_file_atomic,
 };
 use crate::policy::{Chip, Database, Spec, rated};
 
@@ -31,6 +32,12 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
     let mut out = Vec::new();
     let mapped = db.for_adapter(&r.device.name);
     if mapped.is_none() {
+        if skeleton(&r.device.name).is_empty() {
+            out.push(format!(
+                "the adapter name {:?} has no letter or digit: a device must be named",
+                r.device.name
+            ));
+        }
         out.extend(lookalike(db, &r.device.name));
     }
     // Each candidate's spec once per file, not once per record.
@@ -89,25 +96,28 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
 }
 
 /// The refusal of an adapter name that maps to no chip but looks like a name that does (the
-/// same letters and digits once confusable characters are read alike): a misspelt or forged
-/// name would otherwise escape that chip's bounds.
+/// same letters and digits once confusable characters are read alike, any other non-ASCII one
+/// read as a stand-in), or that holds one among other words ("NVIDIA H200 SXM"): a misspelt,
+/// forged or decorated name would otherwise escape that chip's bounds. A new variant of a
+/// known part gets its own entry (or name) in data/chips.toml, by review.
 fn lookalike(db: &Database, name: &str) -> Option<String> {
-    let seen = skeleton(name);
-    db.chips
-        .iter()
-        .find_map(|c| {
-            c.wgpu_names
-                .iter()
-                .find(|n| skeleton(n) == seen)
-                .map(|n| (c, n))
+    let (chip, known, how) = db.chips.iter().find_map(|c| {
+        c.wgpu_names.iter().find_map(|n| {
+            let how = if looks_like(name, n) {
+                "looks like"
+            } else if holds_name(name, n) {
+                "holds the name"
+            } else {
+                return None;
+            };
+            Some((c, n, how))
         })
-        .map(|(chip, known)| {
-            format!(
-                "the adapter name {name:?} maps to no chip but looks like {known:?} ({}): a \
-                 lookalike name is refused",
-                chip.id
-            )
-        })
+    })?;
+    Some(format!(
+        "the adapter name {name:?} maps to no chip but {how} {known:?} ({}): such a name is \
+         refused until data/chips.toml lists it",
+        chip.id
+    ))
 }
 
 /// A result file as every reader of results takes it: valid, plausible and complete, as
@@ -509,17 +519,14 @@ fn temporaries(root: &Path) -> Vec<(PathBuf, bool)> {
 }
 
 /// The process id in the name of a temporary that a dataset write leaves while it works
-/// (`.<target>.<pid>.tmp`, for a stored result, its signature or the index), or none for any
+/// (`.<target>.<pid>.tmp`, for a result file, its signature or the index), or none for any
 /// other name: a file someone else keeps in the folder is never taken for one.
 fn temporary_pid(name: &str) -> Option<u32> {
     let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
     let (target, pid) = inner.rsplit_once('.')?;
     let pid = (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
         .then(|| pid.parse::<u32>().ok())??;
-    let stored = |t: &str| {
-        t.strip_suffix(".json")
-            .is_some_and(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-    };
+    let stored = |t: &str| t.strip_suffix(".json").is_some_and(|stem| !stem.is_empty());
     let ours = matches!(target, "index.csv" | "README.md")
         || stored(target)
         || target.strip_suffix(".sig").is_some_and(stored);

@@ -147,13 +147,18 @@ pub(crate) fn normalise_name(name: &str) -> String {
 }
 
 /// How a name looks, for telling lookalikes apart from names that are really different: the
-/// normalised name in lower case, Cyrillic and Greek letters that look Latin made Latin, `o`
-/// read as `0` and `i`, `l`, `|` as `1`, and everything that is not a letter or digit dropped.
+/// normalised name in lower case without combining marks (an `H` with a dot above reads as
+/// `H`), Cyrillic and Greek letters that look Latin made Latin, `o` read as `0` and `i`, `l`,
+/// `|` as `1`, and everything that is not a letter or digit dropped. Other letters and digits
+/// outside ASCII stay as they are: [`looks_like`] reads each of them as any character.
 /// "NVIDIA H2OO", "NVIDlA-H200" and "NVIDIA Н200" (a Cyrillic Н) all look like "NVIDIA H200";
 /// "NVIDIA H20" does not.
 pub fn skeleton(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
     normalise_name(name)
-        .chars()
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .map(|c| match c {
             'а' | 'α' => 'a',
@@ -172,8 +177,35 @@ pub fn skeleton(name: &str) -> String {
             'i' | 'l' | '|' | 'і' | 'ι' => '1',
             c => c,
         })
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(|c| c.is_alphanumeric())
         .collect()
+}
+
+/// Whether `name` could be taken for `known` (an ASCII adapter name): their skeletons are as
+/// long and agree wherever `name` has an ASCII character; any other letter or digit (a
+/// Cherokee `Ꮋ`, a Devanagari zero, a dotless `ı`) may stand for whatever `known` has there,
+/// since no list of confusable characters is ever complete.
+pub fn looks_like(name: &str, known: &str) -> bool {
+    let (a, b) = (skeleton(name), skeleton(known));
+    a.chars().count() == b.chars().count()
+        && a.chars()
+            .zip(b.chars())
+            .all(|(x, y)| x == y || !x.is_ascii())
+}
+
+/// Whether the words of `known` (an adapter name) appear in a row among the words of `name`:
+/// "NVIDIA H200 SXM" and "Acme NVIDIA H200" hold "NVIDIA H200"; "NVIDIA H20" does not.
+pub fn holds_name(name: &str, known: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        normalise_name(s)
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (n, k) = (words(name), words(known));
+    !k.is_empty() && n.windows(k.len()).any(|w| w == k.as_slice())
 }
 
 /// Characters that render as nothing or change how the text around them renders: Unicode
@@ -265,6 +297,22 @@ mod tests {
         assert_eq!(skeleton("NVIDlA-H200"), skeleton("nvidia h200"));
         assert_eq!(skeleton("NVIDIA \u{41d}200"), skeleton("NVIDIA H200"));
         assert_ne!(skeleton("NVIDIA H20"), skeleton("NVIDIA H200"));
+        // Letters outside every confusable table still look like what they stand in for.
+        for forged in [
+            "NVIDIA \u{13bb}200",
+            "NVIDIA H2\u{966}0",
+            "NVIDIA H\u{307}200",
+            "NV\u{131}DIA H200",
+            "NVIDI\u{251} H200",
+        ] {
+            assert!(looks_like(forged, "NVIDIA H200"), "{forged}");
+        }
+        assert!(!looks_like("NVIDIA H20", "NVIDIA H200"));
+        assert!(!looks_like("NVIDIA \u{13bb}20", "NVIDIA H200"));
+        assert!(holds_name("NVIDIA H200 SXM", "NVIDIA H200"));
+        assert!(holds_name("Acme NVIDIA  H200 (lab B)", "NVIDIA H200"));
+        assert!(!holds_name("NVIDIA H200", "NVIDIA H20"));
+        assert!(!holds_name("NVIDIA H2000", "NVIDIA H200"));
     }
 
     #[test]
