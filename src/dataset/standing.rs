@@ -191,15 +191,19 @@ fn place(run: &Weighed, signed: &[&Weighed]) -> RunStanding {
         .collect();
     confirmed_by.sort();
     confirmed_by.dedup();
-    // Robust z-scores where at least two other runs measured the case.
+    // Robust z-scores where at least two other signers measured the case, each signer's runs
+    // counted once (their median): one signer's many runs cannot outvote another's one.
     let zs: Vec<f64> = run
         .figures
         .iter()
         .filter_map(|(k, &(x, _))| {
-            let vals: Vec<f64> = others
-                .iter()
-                .filter_map(|o| o.figures.get(k).map(|v| v.0))
-                .collect();
+            let mut by_signer: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+            for o in others.iter().filter(|o| o.signer != run.signer) {
+                if let (Some(signer), Some(v)) = (o.signer.as_deref(), o.figures.get(k)) {
+                    by_signer.entry(signer).or_default().push(v.0);
+                }
+            }
+            let vals: Vec<f64> = by_signer.values().map(|v| median(v)).collect();
             if vals.len() < 2 {
                 return None;
             }
@@ -287,6 +291,30 @@ mod tests {
             ]),
         );
         assert_eq!(s["a"].worst_z, None, "one distinct other run: no z-score");
+        // Two distinct far runs by one other signer count as one: nothing to weigh against.
+        let (mut far, mut far2) = (far.clone(), far2.clone());
+        far.seal();
+        far2.seal();
+        let s = standings(
+            &db,
+            &named(&[
+                ("a", &a, Some("x")),
+                ("f", &far, Some("y")),
+                ("g", &far2, Some("y")),
+            ]),
+        );
+        assert_eq!(s["a"].standing, Standing::Single);
+        assert_eq!(s["a"].worst_z, None);
+        // Two other signers who agree with each other and not with it make it an outlier.
+        let s = standings(
+            &db,
+            &named(&[
+                ("a", &a, Some("x")),
+                ("f", &far, Some("y")),
+                ("g", &far2, Some("z")),
+            ]),
+        );
+        assert_eq!(s["a"].standing, Standing::Outlier);
     }
 
     #[test]
