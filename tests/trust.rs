@@ -735,7 +735,7 @@ fn readers_refuse_incomplete_runs_unless_asked() {
 /// The oddities the adversarial run found, each refused with its reason.
 fn validation_refuses_the_oddities() {
     type Edit = fn(&mut RunResult);
-    let edits: [(&str, &str, Edit, &str); 10] = [
+    let edits: [(&str, &str, Edit, &str); 11] = [
         (
             "coverage",
             H200,
@@ -813,6 +813,15 @@ fn validation_refuses_the_oddities() {
             },
             "passes its budget allows",
         ),
+        (
+            "repeated",
+            H200,
+            |r| {
+                let w = r.workloads[0].clone();
+                r.workloads.push(w);
+            },
+            "appears twice",
+        ),
     ];
     for (name, from, edit, want) in edits {
         let mut r = committed(from);
@@ -823,6 +832,25 @@ fn validation_refuses_the_oddities() {
             problems.iter().any(|p| p.contains(want)),
             "{name}: {problems:?}"
         );
+    }
+    // Self-reports that contradict the chip the adapter name maps to.
+    let db = Database::load().unwrap();
+    let contradictions: [(Edit, &str); 2] = [
+        (
+            |r| r.device.vendor_id = 0x1002,
+            "is not the maker of NVIDIA",
+        ),
+        (
+            |r| r.device.device_type = chipbench::model::DeviceKind::Cpu,
+            "a CPU adapter named",
+        ),
+    ];
+    for (edit, want) in contradictions {
+        let mut r = committed(H200);
+        edit(&mut r);
+        r.seal();
+        let why = dataset::implausible(&db, &r);
+        assert!(why.iter().any(|p| p.contains(want)), "{want}: {why:?}");
     }
 }
 

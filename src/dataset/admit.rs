@@ -31,6 +31,24 @@ const QUICK: &str = "a quick run (--quick): its small sizes and short time budge
 pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
     let mut out = Vec::new();
     let mapped = db.for_adapter(&r.device.name);
+    if let Some(c) = mapped {
+        // The name decides the chip; the adapter's other self-reports must not contradict it.
+        let maker = vendor_name(r.device.vendor_id);
+        if !maker.starts_with("vendor-") && maker != "mesa" && maker != slug(&c.vendor) {
+            out.push(format!(
+                "vendor id {:#06x} ({maker}) is not the maker of {} {}, the chip the adapter \
+                 name {:?} maps to",
+                r.device.vendor_id, c.vendor, c.name, r.device.name
+            ));
+        }
+        if r.device.device_type == crate::model::DeviceKind::Cpu {
+            out.push(format!(
+                "a CPU adapter named {:?}, the name of {} {}: a chip's name on a CPU \
+                 implementation is refused",
+                r.device.name, c.vendor, c.name
+            ));
+        }
+    }
     if mapped.is_none() {
         if skeleton(&r.device.name).is_empty() {
             out.push(format!(

@@ -159,6 +159,12 @@ fn entry(line: &str) -> Result<Option<(String, KeyData)>, String> {
             _ => return Err(format!("option {option:?} is not supported here")),
         }
     }
+    if principals
+        .chars()
+        .any(|c| c.is_control() || crate::model::invisible(c))
+    {
+        return Err("the principals hold control or invisible characters".into());
+    }
     let signer = principals.split(',').next().unwrap_or_default().to_string();
     Ok(for_chipbench.then(|| (signer, key.key_data().clone())))
 }
@@ -345,6 +351,8 @@ mod tests {
             "x ssh-rsa AAAAB3NzaC1yc2E".to_string(),
             "x ssh-ed25519 !!!".to_string(),
             "lonely".to_string(),
+            format!("x\u{0}y {pub_a}"),
+            format!("x\u{200b} {pub_a}"),
         ] {
             let e = AllowedSigners::parse(&bad, "list").unwrap_err().to_string();
             assert!(e.starts_with("list line "), "{bad}: {e}");

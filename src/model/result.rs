@@ -448,8 +448,13 @@ impl RunResult {
                     .into(),
             );
         }
+        // A run measures each case of each variant once: a repeat would weigh it twice.
+        let mut seen = std::collections::BTreeSet::new();
         for (i, w) in self.workloads.iter().enumerate() {
             let at = format!("workloads[{i}] ({} {})", w.workload, w.variant);
+            if !seen.insert(w.key(self.source)) {
+                p.push(format!("{at}: the same case of this variant appears twice"));
+            }
             workload_problems(w, &at, &mut p);
             let defined = super::tolerance::expected(self.source, w);
             match (&w.check, defined, w.status) {
