@@ -116,8 +116,13 @@ fn other_vintages() {
         class("nvidia-l40s", Rule::Oct2022).classification,
         Class::Outside
     );
+    // The 910B's HCCS (392 GB/s) is under the 600 GB/s line; the BR100 lists no interconnect.
     assert_eq!(
         class("huawei-ascend-910b", Rule::Oct2022).classification,
+        Class::Outside
+    );
+    assert_eq!(
+        class("biren-br100", Rule::Oct2022).classification,
         Class::Undetermined
     );
     // January 2026: a licence-review policy, not a classification. TPP < 21,000, DRAM < 6,500
