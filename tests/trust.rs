@@ -272,6 +272,10 @@ fn lookalike_names_map_to_one_chip_or_are_refused() {
         "NVIDIA H200 SXM",
         "Acme NVIDIA H200 (lab B)",
         "",
+        "NVIDIA H200\u{16c1}",
+        "\u{16c1}NVIDIA H200",
+        "NVIDIA Corporation H200",
+        "Tesla H200",
     ];
     for (i, name) in spellings.iter().enumerate() {
         let f = forged(&inbox, &format!("{i}.json"), committed(H200), |r| {
@@ -290,7 +294,9 @@ fn lookalike_names_map_to_one_chip_or_are_refused() {
             why.contains("H200 SXM memory bandwidth of 4800")
                 || why.contains("invisible characters")
                 || why.contains("looks like \"NVIDIA H200\"")
-                || why.contains("holds the name \"NVIDIA H200\"")
+                || why.contains("adds letters to \"NVIDIA H200\"")
+                || why.contains("shares the words of \"NVIDIA H200\"")
+                || why.contains("carries the model number of \"NVIDIA H200\"")
                 || why.contains("has no letter or digit"),
             "{name:?}: {why}"
         );
@@ -679,8 +685,15 @@ fn temporaries_are_named_and_removed_when_orphaned() {
         root.join(".notes.tmp"),
         dir.join(".draft.123456789.tmp"),
         dir.join(format!(".{}.json.x1.tmp", id('c'))),
+        dir.join(format!(".{}.json.0.tmp", id('d'))),
+        dir.join(format!(".{}.json.0{dead}.tmp", id('e'))),
+        // Named like ours, but where the dataset never writes.
+        root.join(format!(".git/.{}.json.{dead}.tmp", id('f'))),
+        root.join(format!("notes/.mine.json.{dead}.tmp")),
+        dir.join(format!("cache/.x.json.{dead}.tmp")),
     ];
     for f in &theirs {
+        fs::create_dir_all(f.parent().unwrap()).unwrap();
         fs::write(f, "keep").unwrap();
     }
     let bad = dataset::check(&db, &root);

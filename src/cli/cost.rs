@@ -24,11 +24,11 @@ pub struct CostArgs {
     #[arg(long, requires = "tokens", conflicts_with = "flops")]
     params: Option<String>,
     /// Training tokens (e.g. 14.8T).
-    #[arg(long, requires = "params", conflicts_with = "flops")]
+    #[arg(long, requires = "params", conflicts_with_all = ["flops", "model"])]
     tokens: Option<String>,
     /// All parameters of a mixture-of-experts model (e.g. 671B), for its size in the
     /// calibration and its training state (default: --params, a dense model).
-    #[arg(long, requires = "params")]
+    #[arg(long, requires = "params", conflicts_with = "model")]
     total_params: Option<String>,
     /// Training compute in FLOP (e.g. 3.3e24).
     #[arg(long)]

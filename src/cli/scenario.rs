@@ -143,6 +143,8 @@ fn scenario_error(e: ScenarioError) -> Fatal {
 }
 
 pub fn scenario_cmd(a: &ScenarioArgs) -> Result<ExitCode, Fatal> {
+    // Checked whether or not a sweep asks for it (`--brief` lets clap drop `requires`).
+    scenario::sweep::check_steps(a.steps).map_err(scenario_error)?;
     let db = Database::load()?;
     let q = a.question(&db).map_err(scenario_error)?;
     let range = a

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::signature::{AllowedSigners, Verification, sign, signature_path, verify, verify_bytes};
 use super::tree::{files, strays, walk};
 use crate::model::{
-    RunResult, Status, holds_name, looks_like, read_regular, skeleton, slug, vendor_name,
-    write_file_atomic,
+    RunResult, Status, adds_letters, holds_name, looks_like, names_model, read_regular, skeleton,
+    slug, vendor_name, write_file_atomic,
 };
 use crate::policy::{Chip, Database, Spec, rated};
 
@@ -119,16 +119,21 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
 /// forged or decorated name would otherwise escape that chip's bounds. A new variant of a
 /// known part gets its own entry (or name) in data/chips.toml, by review.
 fn lookalike(db: &Database, name: &str) -> Option<String> {
-    let (chip, known, how) = db.chips.iter().find_map(|c| {
-        c.wgpu_names.iter().find_map(|n| {
-            let how = if looks_like(name, n) {
-                "looks like"
-            } else if holds_name(name, n) {
-                "holds the name"
-            } else {
-                return None;
-            };
-            Some((c, n, how))
+    // The closest kind of resemblance first, over every chip, so that a name is refused with
+    // the chip it most looks like.
+    type Resembles = fn(&str, &str) -> bool;
+    let kinds: [(Resembles, &str); 4] = [
+        (looks_like, "looks like"),
+        (adds_letters, "adds letters to"),
+        (holds_name, "shares the words of"),
+        (names_model, "carries the model number of"),
+    ];
+    let (chip, known, how) = kinds.iter().find_map(|(test, how)| {
+        db.chips.iter().find_map(|c| {
+            c.wgpu_names
+                .iter()
+                .find(|n| test(name, n))
+                .map(|n| (c, n, *how))
         })
     })?;
     Some(format!(
@@ -525,6 +530,23 @@ fn temporaries(root: &Path) -> Vec<(PathBuf, bool)> {
             && e.file_name().to_str().and_then(temporary_pid).is_some()
     })
     .into_iter()
+    // Only where the dataset writes: the root (its index) and `<vendor>/<device>/` (its
+    // results), never inside a hidden folder (.git) or any other folder a user keeps there.
+    .filter(|p| {
+        let rel: Vec<_> = p
+            .strip_prefix(root)
+            .map_or(Vec::new(), |r| r.iter().collect());
+        let name = rel.last().and_then(|n| n.to_str()).unwrap_or_default();
+        let in_place = match rel.len() {
+            1 => name.starts_with(".index.csv.") || name.starts_with(".README.md."),
+            3 => !name.starts_with(".index.csv.") && !name.starts_with(".README.md."),
+            _ => false,
+        };
+        in_place
+            && rel[..rel.len() - 1]
+                .iter()
+                .all(|c| !c.to_string_lossy().starts_with('.'))
+    })
     .map(|p| {
         let pid = p
             .file_name()
@@ -542,7 +564,8 @@ fn temporaries(root: &Path) -> Vec<(PathBuf, bool)> {
 fn temporary_pid(name: &str) -> Option<u32> {
     let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
     let (target, pid) = inner.rsplit_once('.')?;
-    let pid = (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+    // A process id as the write spells it: digits, no leading zero, never 0.
+    let pid = (!pid.starts_with('0') && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
         .then(|| pid.parse::<u32>().ok())??;
     let stored = |t: &str| t.strip_suffix(".json").is_some_and(|stem| !stem.is_empty());
     let ours = matches!(target, "index.csv" | "README.md")

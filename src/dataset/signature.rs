@@ -159,13 +159,16 @@ fn entry(line: &str) -> Result<Option<(String, KeyData)>, String> {
             _ => return Err(format!("option {option:?} is not supported here")),
         }
     }
-    if principals
-        .chars()
-        .any(|c| c.is_control() || crate::model::invisible(c))
-    {
-        return Err("the principals hold control or invisible characters".into());
+    // One spelling per signer: printable ASCII (an address or a name), compared in lower case,
+    // so that "Alice", "ALICE" or a Cyrillic "аlice" is never a second, independent signer.
+    if !principals.chars().all(|c| c.is_ascii_graphic()) {
+        return Err("principals must be printable ASCII (an address or a name)".into());
     }
-    let signer = principals.split(',').next().unwrap_or_default().to_string();
+    let signer = principals
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     Ok(for_chipbench.then(|| (signer, key.key_data().clone())))
 }
 
@@ -343,6 +346,11 @@ mod tests {
         assert_eq!(s.signer(a.public_key().key_data()), Some("alice@lab"));
         // Bob's key is for git only.
         assert_eq!(s.signer(b.public_key().key_data()), None);
+        // One signer whatever the letter case: two keys of "Alice" and "ALICE" are one signer's.
+        let pub_b = b.public_key().to_openssh().unwrap();
+        let cased = AllowedSigners::parse(&format!("Alice {pub_a}\nALICE {pub_b}"), "t").unwrap();
+        assert_eq!(cased.signer(a.public_key().key_data()), Some("alice"));
+        assert_eq!(cased.signer(b.public_key().key_data()), Some("alice"));
         let ours = format!("carol namespaces=\"chipbench\" {pub_a}");
         assert!(AllowedSigners::parse(&ours, "t").unwrap().keys.len() == 1);
         for bad in [
@@ -353,6 +361,7 @@ mod tests {
             "lonely".to_string(),
             format!("x\u{0}y {pub_a}"),
             format!("x\u{200b} {pub_a}"),
+            format!("\u{430}lice {pub_a}"),
         ] {
             let e = AllowedSigners::parse(&bad, "list").unwrap_err().to_string();
             assert!(e.starts_with("list line "), "{bad}: {e}");

@@ -193,19 +193,56 @@ pub fn looks_like(name: &str, known: &str) -> bool {
             .all(|(x, y)| x == y || !x.is_ascii())
 }
 
-/// Whether the words of `known` (an adapter name) appear in a row among the words of `name`:
-/// "NVIDIA H200 SXM" and "Acme NVIDIA H200" hold "NVIDIA H200"; "NVIDIA H20" does not.
+/// Whether `name` is `known` (an ASCII adapter name) with characters outside ASCII added
+/// anywhere ("NVIDIA H200ᛁ", "ЖNVIDIA H200", "NVIDIA H200é"), which hide nothing either.
+pub fn adds_letters(name: &str, known: &str) -> bool {
+    let name = normalise_name(name);
+    if name.is_ascii() {
+        return false;
+    }
+    let theirs = skeleton(known);
+    // Dropped before reading (an accented letter added), or after confusables are read
+    // (a Cyrillic Н standing in and a Ж added).
+    let ascii: String = name.chars().filter(char::is_ascii).collect();
+    skeleton(&ascii) == theirs
+        || skeleton(&name)
+            .chars()
+            .filter(char::is_ascii)
+            .eq(theirs.chars())
+}
+
+/// The words of a name, normalised and in lower case, split at everything that is not a
+/// letter or digit.
+fn words(s: &str) -> Vec<String> {
+    normalise_name(s)
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether `name` and `known` (an adapter name) share a run of words that makes one of them:
+/// "NVIDIA H200 SXM" and "Acme NVIDIA H200" hold "NVIDIA H200", and "NVIDIA GH200" is held by
+/// "NVIDIA GH200 480GB"; "NVIDIA H20" and "NVIDIA H200" neither hold the other. A one-word
+/// name ("NVIDIA") is held by many and counts only when it holds a known name.
 pub fn holds_name(name: &str, known: &str) -> bool {
-    let words = |s: &str| -> Vec<String> {
-        normalise_name(s)
-            .to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
     let (n, k) = (words(name), words(known));
-    !k.is_empty() && n.windows(k.len()).any(|w| w == k.as_slice())
+    let within = |long: &[String], short: &[String]| {
+        !short.is_empty() && long.windows(short.len()).any(|w| w == short)
+    };
+    within(&n, &k) || (n.len() >= 2 && within(&k, &n))
+}
+
+/// Whether `name` carries a model number of `known` (a word of three or more characters with a
+/// digit in it, other than a memory size such as `80gb`): "NVIDIA Corporation H200", "Tesla
+/// H200" and "H200 NVIDIA" carry the H200's; "NVIDIA H2000" and "Apple M2 Pro" carry none.
+pub fn names_model(name: &str, known: &str) -> bool {
+    let theirs: Vec<String> = words(known)
+        .into_iter()
+        .filter(|w| w.len() >= 3 && w.chars().any(|c| c.is_ascii_digit()) && !w.ends_with("gb"))
+        .collect();
+    words(name).iter().any(|w| theirs.contains(w))
 }
 
 /// Characters that render as nothing or change how the text around them renders: Unicode
@@ -313,6 +350,27 @@ mod tests {
         assert!(holds_name("Acme NVIDIA  H200 (lab B)", "NVIDIA H200"));
         assert!(!holds_name("NVIDIA H200", "NVIDIA H20"));
         assert!(!holds_name("NVIDIA H2000", "NVIDIA H200"));
+        assert!(holds_name("NVIDIA GH200", "NVIDIA GH200 480GB"));
+        assert!(!holds_name("NVIDIA", "NVIDIA GH200 480GB"));
+        assert!(adds_letters("NVIDIA H200\u{16c1}", "NVIDIA H200"));
+        assert!(adds_letters("\u{416}NVIDIA H200", "NVIDIA H200"));
+        assert!(adds_letters("NVIDIA H200\u{e9}", "NVIDIA H200"));
+        assert!(adds_letters("NVIDIA \u{41d}200\u{416}", "NVIDIA H200"));
+        assert!(!adds_letters("NVIDIA H200", "NVIDIA H200"));
+        assert!(!looks_like("NVIDIA H200X", "NVIDIA H200"));
+        for carries in ["NVIDIA Corporation H200", "Tesla H200", "H200 NVIDIA"] {
+            assert!(names_model(carries, "NVIDIA H200"), "{carries}");
+        }
+        assert!(!names_model("NVIDIA H2000", "NVIDIA H200"));
+        assert!(!names_model("Apple M2 Pro", "Apple M2 Max"));
+        assert!(!names_model(
+            "Tesla V100S-PCIE-32GB",
+            "Tesla V100-PCIE-32GB"
+        ));
+        assert!(!names_model(
+            "llvmpipe (LLVM 15.0.6, 256 bits)",
+            "NVIDIA H200"
+        ));
     }
 
     #[test]

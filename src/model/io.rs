@@ -14,22 +14,48 @@ pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
 /// (checked before it is opened, so a FIFO cannot block), or over [`MAX_FILE_BYTES`] (read at
 /// most one byte past the cap, whatever the metadata said).
 pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = fs::metadata(path).map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".to_string());
-    }
+    // Opened first, without waiting (a FIFO swapped in after a check would otherwise block the
+    // open), and judged by what was opened, so nothing can change between the check and the
+    // read.
+    let file = open_regular(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
     let too_big = || format!("over the {MAX_FILE_BYTES}-byte limit for a result file");
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_big());
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_big());
     }
     Ok(bytes)
+}
+
+/// Opens `path` for reading if it is a regular file, judged by what was opened (without
+/// blocking on a FIFO or a device swapped in), so nothing changes between check and read.
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<fs::File> {
+    let file = open_nonblocking(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// Opens `path` for reading without blocking on a FIFO or a device that has no writer.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
 }
 
 /// Writes `bytes` to `path` atomically. Refuses to replace anything at `path` that is not a
@@ -136,7 +162,7 @@ pub fn same_beginning(path: &Path, new: &[u8]) -> bool {
     let line = new.iter().position(|&b| b == b'\n').unwrap_or(new.len());
     let n = if line >= 16 { line } else { 32 }.min(128).min(new.len());
     let mut head = vec![0; n];
-    fs::File::open(path)
+    open_regular(path)
         .and_then(|mut f| f.read_exact(&mut head))
         .is_ok_and(|()| head == new[..n])
 }

@@ -23,7 +23,10 @@ pub(crate) use case::{CaseKey, Shape};
 pub use check::Check;
 pub(crate) use conditions::{Conditions, Reading};
 pub(crate) use device::{CoopMatrixConfig, GpuLimits, normalise_name, vendor_name};
-pub use device::{DeviceInfo, DeviceKind, holds_name, invisible, looks_like, skeleton, slug};
+pub use device::{
+    DeviceInfo, DeviceKind, adds_letters, holds_name, invisible, looks_like, names_model, skeleton,
+    slug,
+};
 pub(crate) use host::Host;
 pub(crate) use io::read_regular;
 pub use io::{guard_output, same_beginning, write_file_atomic};

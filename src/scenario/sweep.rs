@@ -120,6 +120,18 @@ fn moved(t: &super::Thresholds, field: Field) -> String {
     }
 }
 
+/// The steps of a sweep, ends included: 2 to 1,000.
+pub fn check_steps(steps: usize) -> Result<(), ScenarioError> {
+    if (2..=1000).contains(&steps) {
+        Ok(())
+    } else {
+        Err(ScenarioError::Input {
+            field: "steps",
+            why: format!("between 2 and 1000, got {steps}"),
+        })
+    }
+}
+
 /// What a sweep needs beyond its range: a field with a unit, a sane number of steps, and a
 /// workload to price.
 fn check(field: Field, steps: usize, work: &Workloads) -> Result<(), ScenarioError> {
@@ -132,12 +144,7 @@ fn check(field: Field, steps: usize, work: &Workloads) -> Result<(), ScenarioErr
             "memory_bandwidth_density cannot be swept (threshold files take it): sweep tpp, performance_density, dram_bandwidth_gbps or interconnect_gbps",
         ));
     }
-    if !(2..=1000).contains(&steps) {
-        return Err(ScenarioError::Input {
-            field: "steps",
-            why: format!("between 2 and 1000, got {steps}"),
-        });
-    }
+    check_steps(steps)?;
     if work.training.is_none() && work.serving.is_none() {
         return Err(input(
             "give a workload to price at each step: a training run, a serving load or both",

@@ -33,7 +33,7 @@ const MARK: &str = "chipbench.export";
 /// Whether the file at `path` is a Parquet file this export wrote for `table`.
 pub fn marked(path: &Path, table: &str) -> bool {
     use parquet::file::reader::{FileReader, SerializedFileReader};
-    let Ok(reader) = std::fs::File::open(path).map(SerializedFileReader::new) else {
+    let Ok(reader) = crate::model::io::open_regular(path).map(SerializedFileReader::new) else {
         return false;
     };
     reader.is_ok_and(|r| {
