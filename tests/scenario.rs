@@ -684,6 +684,17 @@ fn bad_input_gets_one_line_and_exit_2() {
             "--steps: between 2 and 1000",
         ),
         (
+            // Without a sweep (--brief excludes one) the steps are checked all the same.
+            vec![
+                "--rule".into(),
+                "2024-12".into(),
+                "--brief".into(),
+                "--steps".into(),
+                "0".into(),
+            ],
+            "--steps: between 2 and 1000",
+        ),
+        (
             vec![
                 "--rule".into(),
                 "2023-10".into(),
