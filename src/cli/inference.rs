@@ -9,6 +9,7 @@ use anyhow::anyhow;
 
 use super::classify::rule;
 use super::{Fatal, OutputFormat, serve_error};
+use chipbench::cost::catalog::Architecture;
 use chipbench::cost::{Evidence, Tables};
 use chipbench::dataset;
 use chipbench::policy::{DISCLAIMER, Database, Rule};
@@ -108,19 +109,7 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
     let db = Database::load()?;
     let tables = Tables::load(&db).map_err(super::cost_error)?;
     if a.validate {
-        let figures = Figures::load(&db, &tables.catalog).map_err(|e| anyhow!(e))?;
-        let points =
-            serve::calibrate::points(&db, &tables.catalog, &figures).map_err(serve_error)?;
-        let calibration = Calibration::of(&points).map_err(serve_error)?;
-        let rows = serve::validate::validate(&db, &points, &calibration).map_err(serve_error)?;
-        let groups = serve::validate::summarise(&rows);
-        super::emit(
-            format,
-            &(&rows, &groups),
-            serve::view::validation(&rows, &groups),
-            "chipbench inference",
-        )?;
-        return Ok(ExitCode::SUCCESS);
+        return validate(format, &db, &tables);
     }
     let id = a.model.as_deref().unwrap_or_default();
     let arch = tables
@@ -129,33 +118,7 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
         .map_err(|why| anyhow!("--model: {why}"))?;
     let calibration = Calibration::load(&db, &tables.catalog).map_err(serve_error)?;
     if a.compare {
-        let chips = if a.chips.is_empty() {
-            db.chips.iter().collect()
-        } else {
-            a.chips
-                .iter()
-                .map(|id| db.resolve(id.trim()))
-                .collect::<Result<Vec<_>, _>>()?
-        };
-        let comparing = Comparing {
-            db: &db,
-            prices: &tables.prices,
-            calibration: &calibration,
-            rule: a.rule,
-            throughput_batch: a.throughput_batch,
-        };
-        let c = serve::compare(&comparing, arch, &chips, &a.request()).map_err(serve_error)?;
-        if c.rows.is_empty() {
-            return Err(anyhow!("no chip can serve {}: {}", arch.name, c.left_out[0].1).into());
-        }
-        super::emit(
-            format,
-            &c.rows,
-            serve::view::compare(&arch.name, &c.rows, &c.left_out),
-            "chipbench inference",
-        )?;
-        eprintln!("{DISCLAIMER}");
-        return Ok(ExitCode::SUCCESS);
+        return compare(a, format, &db, &tables, arch, &calibration);
     }
     let signers = dataset::signers(a.dataset.as_deref())?;
     let files = Evidence::with_standing(
@@ -188,5 +151,60 @@ pub fn inference(a: &InferenceArgs) -> Result<ExitCode, Fatal> {
         .map_err(super::cost_error)?;
     let s = serve::serve(arch, rates, &a.request(), &calibration, price).map_err(serve_error)?;
     super::emit(format, &s, serve::view::serving(&s), "chipbench inference")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--validate`: every published serving figure beside its held-out prediction, and the
+/// summary by vendor and regime.
+fn validate(format: View, db: &Database, tables: &Tables) -> Result<ExitCode, Fatal> {
+    let figures = Figures::load(db, &tables.catalog).map_err(|e| anyhow!(e))?;
+    let points = serve::calibrate::points(db, &tables.catalog, &figures).map_err(serve_error)?;
+    let calibration = Calibration::of(&points).map_err(serve_error)?;
+    let rows = serve::validate::validate(db, &points, &calibration).map_err(serve_error)?;
+    let groups = serve::validate::summarise(&rows);
+    super::emit(
+        format,
+        &(&rows, &groups),
+        serve::view::validation(&rows, &groups),
+        "chipbench inference",
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--compare`: every chip (or those of `--chips`) serving `arch` beside its TPP and status.
+fn compare(
+    a: &InferenceArgs,
+    format: View,
+    db: &Database,
+    tables: &Tables,
+    arch: &Architecture,
+    calibration: &Calibration,
+) -> Result<ExitCode, Fatal> {
+    let chips = if a.chips.is_empty() {
+        db.chips.iter().collect()
+    } else {
+        a.chips
+            .iter()
+            .map(|id| db.resolve(id.trim()))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let comparing = Comparing {
+        db,
+        prices: &tables.prices,
+        calibration,
+        rule: a.rule,
+        throughput_batch: a.throughput_batch,
+    };
+    let c = serve::compare(&comparing, arch, &chips, &a.request()).map_err(serve_error)?;
+    if c.rows.is_empty() {
+        return Err(anyhow!("no chip can serve {}: {}", arch.name, c.left_out[0].1).into());
+    }
+    super::emit(
+        format,
+        &c.rows,
+        serve::view::compare(&arch.name, &c.rows, &c.left_out),
+        "chipbench inference",
+    )?;
+    eprintln!("{DISCLAIMER}");
     Ok(ExitCode::SUCCESS)
 }

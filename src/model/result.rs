@@ -456,48 +456,52 @@ impl RunResult {
                 p.push(format!("{at}: the same case of this variant appears twice"));
             }
             workload_problems(w, &at, &mut p);
-            let defined = super::tolerance::expected(self.source, w);
-            match (&w.check, defined, w.status) {
-                (Some(c), Some(t), Status::Ok)
-                    if (c.tolerance - t).abs() > 1e-12 * t.max(1e-300) =>
-                {
-                    p.push(format!(
-                        "{at}: the check's tolerance {:e} is not the {t:e} this variant defines",
-                        c.tolerance
-                    ))
-                }
-                (_, None, Status::Ok) => p.push(format!(
-                    "{at}: no {} variant {:?} of {} with {} inputs defines a tolerance, so its \
-                     check cannot be judged",
-                    self.source.name(),
-                    w.variant,
-                    w.workload,
-                    w.precision.inputs
-                )),
-                _ => {}
-            }
-            if let Some(t) = &w.timing
-                && (t.samples_ns.len() > MAX_SAMPLES_PER_CASE
-                    || t.samples_ns.len() > self.settings.budget.max_passes)
-            {
-                p.push(format!(
-                    "{at}: {} samples, more than the {} passes its budget allows (at most \
-                     {MAX_SAMPLES_PER_CASE})",
-                    t.samples_ns.len(),
-                    self.settings.budget.max_passes
-                ));
-            }
-            // chipbench's kernels are known: a recorded unit must be the one they run on.
-            if let Some(u) = w.unit.filter(|_| self.source == Source::Chipbench) {
-                let known = w.known_unit(self.source);
-                if u != known {
-                    p.push(format!(
-                        "{at}: recorded unit {u}, but this kernel runs on the {known} units"
-                    ));
-                }
-            }
+            self.record_problems(w, &at, &mut p);
         }
         p
+    }
+
+    /// What one record gets wrong against the rest of its run: a check tolerance other than
+    /// the one its variant defines (or none defined), more samples than the run's budget
+    /// allows, a unit other than the one chipbench's kernel runs on.
+    fn record_problems(&self, w: &WorkloadRecord, at: &str, p: &mut Vec<String>) {
+        let defined = super::tolerance::expected(self.source, w);
+        match (&w.check, defined, w.status) {
+            (Some(c), Some(t), Status::Ok) if (c.tolerance - t).abs() > 1e-12 * t.max(1e-300) => p
+                .push(format!(
+                    "{at}: the check's tolerance {:e} is not the {t:e} this variant defines",
+                    c.tolerance
+                )),
+            (_, None, Status::Ok) => p.push(format!(
+                "{at}: no {} variant {:?} of {} with {} inputs defines a tolerance, so its \
+                 check cannot be judged",
+                self.source.name(),
+                w.variant,
+                w.workload,
+                w.precision.inputs
+            )),
+            _ => {}
+        }
+        if let Some(t) = &w.timing
+            && (t.samples_ns.len() > MAX_SAMPLES_PER_CASE
+                || t.samples_ns.len() > self.settings.budget.max_passes)
+        {
+            p.push(format!(
+                "{at}: {} samples, more than the {} passes its budget allows (at most \
+                 {MAX_SAMPLES_PER_CASE})",
+                t.samples_ns.len(),
+                self.settings.budget.max_passes
+            ));
+        }
+        // chipbench's kernels are known: a recorded unit must be the one they run on.
+        if let Some(u) = w.unit.filter(|_| self.source == Source::Chipbench) {
+            let known = w.known_unit(self.source);
+            if u != known {
+                p.push(format!(
+                    "{at}: recorded unit {u}, but this kernel runs on the {known} units"
+                ));
+            }
+        }
     }
 
     /// Writes the result to `path` atomically (temporary file, then rename).
