@@ -29,35 +29,11 @@ const QUICK: &str = "a quick run (--quick): its small sizes and short time budge
 /// chip lists no such peak for is refused. An adapter that maps to no chip is bounded by the
 /// fastest chip in the database, so no figure goes unchecked.
 pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
-    let mut out = Vec::new();
     let mapped = db.for_adapter(&r.device.name);
-    if let Some(c) = mapped {
-        // The name decides the chip; the adapter's other self-reports must not contradict it.
-        let maker = vendor_name(r.device.vendor_id);
-        if !maker.starts_with("vendor-") && maker != "mesa" && maker != slug(&c.vendor) {
-            out.push(format!(
-                "vendor id {:#06x} ({maker}) is not the maker of {} {}, the chip the adapter \
-                 name {:?} maps to",
-                r.device.vendor_id, c.vendor, c.name, r.device.name
-            ));
-        }
-        if r.device.device_type == crate::model::DeviceKind::Cpu {
-            out.push(format!(
-                "a CPU adapter named {:?}, the name of {} {}: a chip's name on a CPU \
-                 implementation is refused",
-                r.device.name, c.vendor, c.name
-            ));
-        }
-    }
-    if mapped.is_none() {
-        if skeleton(&r.device.name).is_empty() {
-            out.push(format!(
-                "the adapter name {:?} has no letter or digit: a device must be named",
-                r.device.name
-            ));
-        }
-        out.extend(lookalike(db, &r.device.name));
-    }
+    let mut out = match mapped {
+        Some(c) => contradictions(r, c),
+        None => unmapped_name(db, &r.device.name).into_iter().collect(),
+    };
     // Each candidate's spec once per file, not once per record.
     let candidates: Vec<(&Chip, Spec)> = match mapped {
         Some(c) => vec![(c, c.spec())],
@@ -113,12 +89,39 @@ pub fn implausible(db: &Database, r: &RunResult) -> Vec<String> {
     out
 }
 
-/// The refusal of an adapter name that maps to no chip but looks like a name that does (the
-/// same letters and digits once confusable characters are read alike, any other non-ASCII one
-/// read as a stand-in), or that holds one among other words ("NVIDIA H200 SXM"): a misspelt,
-/// forged or decorated name would otherwise escape that chip's bounds. A new variant of a
-/// known part gets its own entry (or name) in data/chips.toml, by review.
-fn lookalike(db: &Database, name: &str) -> Option<String> {
+/// What the adapter's other self-reports say against the chip its name maps to (the name
+/// decides the chip; a vendor id or a CPU device type must not contradict it).
+fn contradictions(r: &RunResult, c: &Chip) -> Vec<String> {
+    let mut out = Vec::new();
+    let maker = vendor_name(r.device.vendor_id);
+    if !maker.starts_with("vendor-") && maker != "mesa" && maker != slug(&c.vendor) {
+        out.push(format!(
+            "vendor id {:#06x} ({maker}) is not the maker of {} {}, the chip the adapter name \
+             {:?} maps to",
+            r.device.vendor_id, c.vendor, c.name, r.device.name
+        ));
+    }
+    if r.device.device_type == crate::model::DeviceKind::Cpu {
+        out.push(format!(
+            "a CPU adapter named {:?}, the name of {} {}: a chip's name on a CPU implementation \
+             is refused",
+            r.device.name, c.vendor, c.name
+        ));
+    }
+    out
+}
+
+/// The refusal of an adapter name that maps to no chip: one with no letter or digit, or one
+/// that resembles a name that does (confusable characters read alike, other non-ASCII ones
+/// read as stand-ins or added letters, a run of its words shared, its model number carried):
+/// a misspelt, forged or decorated name would otherwise escape that chip's bounds. A new
+/// variant of a known part gets its own entry (or name) in data/chips.toml, by review.
+fn unmapped_name(db: &Database, name: &str) -> Option<String> {
+    if skeleton(name).is_empty() {
+        return Some(format!(
+            "the adapter name {name:?} has no letter or digit: a device must be named"
+        ));
+    }
     // The closest kind of resemblance first, over every chip, so that a name is refused with
     // the chip it most looks like.
     type Resembles = fn(&str, &str) -> bool;
@@ -527,51 +530,37 @@ fn signature_problems(root: &Path) -> Vec<(PathBuf, Vec<String>)> {
 fn temporaries(root: &Path) -> Vec<(PathBuf, bool)> {
     walk(root, |e| {
         e.file_type().is_ok_and(|t| t.is_file())
-            && e.file_name().to_str().and_then(temporary_pid).is_some()
+            && e.file_name().to_str().and_then(temporary).is_some()
     })
     .into_iter()
-    // Only where the dataset writes: the root (its index) and `<vendor>/<device>/` (its
-    // results), never inside a hidden folder (.git) or any other folder a user keeps there.
-    .filter(|p| {
-        let rel: Vec<_> = p
-            .strip_prefix(root)
-            .map_or(Vec::new(), |r| r.iter().collect());
-        let name = rel.last().and_then(|n| n.to_str()).unwrap_or_default();
-        let in_place = match rel.len() {
-            1 => name.starts_with(".index.csv.") || name.starts_with(".README.md."),
-            3 => !name.starts_with(".index.csv.") && !name.starts_with(".README.md."),
-            _ => false,
-        };
-        in_place
-            && rel[..rel.len() - 1]
+    .filter_map(|p| {
+        let (pid, of_index) = p.file_name()?.to_str().and_then(temporary)?;
+        // Only where the dataset writes: the index at the root, results in
+        // `<vendor>/<device>/`; never in a hidden folder (.git) or one a user keeps there.
+        let rel: Vec<_> = p.strip_prefix(root).ok()?.iter().collect();
+        let folders = if of_index { 0 } else { 2 };
+        let in_place = rel.len() == folders + 1
+            && rel[..folders]
                 .iter()
-                .all(|c| !c.to_string_lossy().starts_with('.'))
-    })
-    .map(|p| {
-        let pid = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(temporary_pid);
-        let live = pid.is_some_and(|p| p > 0 && alive(p));
-        (p, live)
+                .all(|c| !c.to_string_lossy().starts_with('.'));
+        in_place.then(|| (p.clone(), alive(pid)))
     })
     .collect()
 }
 
 /// The process id in the name of a temporary that a dataset write leaves while it works
-/// (`.<target>.<pid>.tmp`, for a result file, its signature or the index), or none for any
-/// other name: a file someone else keeps in the folder is never taken for one.
-fn temporary_pid(name: &str) -> Option<u32> {
+/// (`.<target>.<pid>.tmp`, for a result file, its signature or the index), and whether it is
+/// the index's; none for any other name: a file someone else keeps is never taken for one.
+fn temporary(name: &str) -> Option<(u32, bool)> {
     let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
     let (target, pid) = inner.rsplit_once('.')?;
     // A process id as the write spells it: digits, no leading zero, never 0.
     let pid = (!pid.starts_with('0') && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
         .then(|| pid.parse::<u32>().ok())??;
     let stored = |t: &str| t.strip_suffix(".json").is_some_and(|stem| !stem.is_empty());
-    let ours = matches!(target, "index.csv" | "README.md")
-        || stored(target)
-        || target.strip_suffix(".sig").is_some_and(stored);
-    ours.then_some(pid)
+    let of_index = matches!(target, "index.csv" | "README.md");
+    (of_index || stored(target) || target.strip_suffix(".sig").is_some_and(stored))
+        .then_some((pid, of_index))
 }
 
 /// Whether a process with this id exists (it may be another that took the number: such a file

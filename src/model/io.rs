@@ -11,12 +11,9 @@ use std::path::{Path, PathBuf};
 pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// The bytes of the file at `path`, or why they cannot be read: missing, not a regular file
-/// (checked before it is opened, so a FIFO cannot block), or over [`MAX_FILE_BYTES`] (read at
-/// most one byte past the cap, whatever the metadata said).
+/// (judged by what [`open_regular`] opened, so a FIFO cannot block), or over
+/// [`MAX_FILE_BYTES`] (read at most one byte past the cap, whatever the metadata said).
 pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
-    // Opened first, without waiting (a FIFO swapped in after a check would otherwise block the
-    // open), and judged by what was opened, so nothing can change between the check and the
-    // read.
     let file = open_regular(path).map_err(|e| e.to_string())?;
     let meta = file.metadata().map_err(|e| e.to_string())?;
     let too_big = || format!("over the {MAX_FILE_BYTES}-byte limit for a result file");
